@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/*
+ * The contract between the data plane and the control plane: map value layouts, limits,
+ * counter indices and drop/pass reasons. Included by the BPF program and by lib/ (C++), so
+ * the layouts cannot drift; every struct has a static size assertion.
+ *
+ * Conventions: addresses are 16 bytes in network order, IPv4 stored IPv4-mapped
+ * (::ffff:a.b.c.d); ports are in network order; everything else is host order.
+ */
+#ifndef XVS_ABI_H
+#define XVS_ABI_H
+
+#ifdef __BPF__
+#include <linux/types.h>
+typedef __u8 xvs_u8;
+typedef __u16 xvs_u16;
+typedef __u32 xvs_u32;
+typedef __u64 xvs_u64;
+#else
+#include <stdint.h>
+typedef uint8_t xvs_u8;
+typedef uint16_t xvs_u16;
+typedef uint32_t xvs_u32;
+typedef uint64_t xvs_u64;
+#endif
+
+#ifdef __cplusplus
+#define XVS_STATIC_ASSERT(c, m) static_assert(c, m)
+#else
+#define XVS_STATIC_ASSERT(c, m) _Static_assert(c, m)
+#endif
+
+/* Capacity of the data plane. Destination indices are u16 and 0 means "none". */
+#define XVS_MAX_VIPS 1024
+#define XVS_MAX_SERVICES 1024
+#define XVS_MAX_DESTINATIONS 16384 /* (service, destination) pairs, index 0 unused */
+#define XVS_MAX_BACKENDS 255       /* enabled destinations per service */
+#define XVS_MAGLEV_SIZE 8192       /* power of two: the slot is hash & (size - 1) */
+#define XVS_DEFAULT_FLOWS_PER_CPU 1000000
+#define XVS_WATCHDOG_NS (60ull * 1000000000ull)
+#define XVS_LATENCY_SAMPLE_MASK 63 /* time one packet in 64 per CPU */
+
+struct xvs_addr {
+	xvs_u32 a[4];
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_addr) == 16, "xvs_addr layout");
+
+/* Map "settings": ARRAY[1]. Written by the control plane about once a second. */
+enum xvs_settings_flags {
+	XVS_SETTINGS_MULTI_INTERFACE = 1 << 0, /* several interfaces and not bonded: redirect */
+};
+struct xvs_settings {
+	xvs_u64 heartbeat_ns; /* CLOCK_MONOTONIC of the last refresh; stale -> fail open */
+	xvs_u32 flags;
+	xvs_u32 pad;
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_settings) == 16, "xvs_settings layout");
+
+/* Map "vips": HASH xvs_addr -> xvs_vip. Anything not in it is passed to the host. */
+struct xvs_vip {
+	xvs_u32 index; /* 1..XVS_MAX_VIPS, counter slot */
+	xvs_u32 pad;
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_vip) == 8, "xvs_vip layout");
+
+/* Map "services": HASH xvs_service_key -> xvs_service (maglev table inline, so one lookup
+ * yields everything a new flow needs; replacing the element is atomic for readers). */
+struct xvs_service_key {
+	struct xvs_addr addr;
+	xvs_u16 port; /* network order */
+	xvs_u8 proto; /* IPPROTO_TCP / IPPROTO_UDP */
+	xvs_u8 pad;
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_service_key) == 20, "xvs_service_key layout");
+
+enum xvs_service_flags {
+	XVS_SERVICE_STICKY = 1 << 0, /* hash L3 addresses only */
+};
+struct xvs_service {
+	xvs_u32 index;     /* 1..XVS_MAX_SERVICES, counter slot */
+	xvs_u32 vip_index; /* counter slot of the VIP */
+	xvs_u32 flags;
+	xvs_u32 backends; /* number of destinations in the table; 0 = no backend */
+	xvs_u16 table[XVS_MAGLEV_SIZE]; /* destination index per Maglev slot */
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_service) == 16 + 2 * XVS_MAGLEV_SIZE, "xvs_service layout");
+
+/* Map "destinations": ARRAY[XVS_MAX_DESTINATIONS] of xvs_dest, everything needed to send. */
+enum xvs_dest_flags {
+	XVS_DEST_READY = 1 << 0,       /* next-hop MAC known: may be sent to */
+	XVS_DEST_NO_UDP_CSUM = 1 << 1, /* FOU/GUE: outer UDP checksum 0 */
+};
+struct xvs_dest {
+	xvs_u8 mac[6];       /* next hop: the backend, or the VLAN's gateway */
+	xvs_u8 src_mac[6];   /* our MAC on the backend's VLAN */
+	xvs_u16 vlan;        /* VLAN ID written into an existing 802.1Q tag */
+	xvs_u16 mtu;         /* egress MTU */
+	xvs_u32 ifindex;     /* egress interface */
+	xvs_u32 service;     /* counter slot of the owning service */
+	xvs_u32 generation;  /* bumped when the index is reused; flows remember it */
+	xvs_u8 tunnel;       /* enum xvs_tunnel */
+	xvs_u8 flags;        /* enum xvs_dest_flags */
+	xvs_u16 tunnel_port; /* network order */
+	struct xvs_addr saddr; /* our address on the backend's VLAN (outer source) */
+	struct xvs_addr daddr; /* the backend's address */
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_dest) == 64, "xvs_dest layout");
+
+enum xvs_tunnel {
+	XVS_TUNNEL_NONE = 0,
+	XVS_TUNNEL_IPIP = 1,
+	XVS_TUNNEL_GRE = 2,
+	XVS_TUNNEL_FOU = 3,
+	XVS_TUNNEL_GUE = 4,
+};
+
+/* Map "flows": LRU_HASH (per-CPU LRU lists) xvs_flow_key -> xvs_flow. */
+struct xvs_flow_key {
+	struct xvs_addr saddr;
+	struct xvs_addr daddr;
+	xvs_u16 sport; /* network order */
+	xvs_u16 dport; /* network order */
+	xvs_u8 proto;
+	xvs_u8 pad[3];
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_flow_key) == 40, "xvs_flow_key layout");
+
+struct xvs_flow {
+	xvs_u32 generation; /* of the destination when the flow was created */
+	xvs_u16 dest;       /* destination index */
+	xvs_u16 pad;
+	xvs_u64 seen_ns;    /* coarse monotonic time of the last packet */
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_flow) == 16, "xvs_flow layout");
+
+/* Map "counters": PERCPU_ARRAY of xvs_counters, one slot per object:
+ * 0 global, then VIPs, services and destinations at the offsets below. */
+struct xvs_counters {
+	xvs_u64 packets;
+	xvs_u64 octets;
+	xvs_u64 flows; /* new flows (first packet that chose a backend by Maglev) */
+	xvs_u64 errors;
+	xvs_u64 syn;
+	xvs_u64 ack;
+	xvs_u64 fin;
+	xvs_u64 rst;
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_counters) == 64, "xvs_counters layout");
+
+#define XVS_COUNTERS_GLOBAL 0
+#define XVS_COUNTERS_VIP(i) (i)
+#define XVS_COUNTERS_SERVICE(i) (XVS_MAX_VIPS + (i))
+#define XVS_COUNTERS_DEST(i) (XVS_MAX_VIPS + XVS_MAX_SERVICES + 1 + (i))
+#define XVS_COUNTERS_SLOTS (XVS_MAX_VIPS + XVS_MAX_SERVICES + 1 + XVS_MAX_DESTINATIONS)
+
+/* Map "reasons": PERCPU_ARRAY[1] of xvs_reasons. Every packet the program sees is counted
+ * under exactly one reason, so the reasons add up to the packets seen. */
+enum xvs_reason {
+	/* passed to the host */
+	XVS_R_NOT_IP,      /* not IPv4/IPv6 */
+	XVS_R_NOT_A_VIP,   /* IP, destination is not a VIP */
+	XVS_R_WATCHDOG,    /* control plane stale: fail open */
+	XVS_R_PROBE_REPLY, /* health-check reply (source is a VIP) */
+	/* handled */
+	XVS_R_FORWARDED,   /* sent to a destination (XDP_TX or redirect) */
+	XVS_R_ICMP_ECHO,   /* echo request to a VIP answered */
+	XVS_R_TOO_BIG,     /* ICMP too-big sent to the client */
+	/* dropped */
+	XVS_R_ERR_MALFORMED,   /* truncated or inconsistent headers */
+	XVS_R_ERR_FRAGMENTED,  /* IP fragment to a VIP */
+	XVS_R_ERR_TTL,         /* TTL / hop limit would expire */
+	XVS_R_ERR_IP_OPTIONS,  /* IPv6 extension header to a VIP */
+	XVS_R_ERR_PROTOCOL,    /* VIP, but neither TCP, UDP nor ICMP echo */
+	XVS_R_ERR_ICMP,        /* unsupported ICMP to a VIP */
+	XVS_R_ERR_NO_SERVICE,  /* VIP, but no service on that port/protocol */
+	XVS_R_ERR_NO_BACKEND,  /* service has no usable destination */
+	XVS_R_ERR_NOT_READY,   /* destination's next hop not resolved */
+	XVS_R_ERR_INTERNAL,    /* a map that must hold an entry did not */
+	XVS_R_ERR_TUNNEL,      /* tunnel type not supported / encapsulation failed */
+	XVS_REASONS
+};
+
+struct xvs_reasons {
+	xvs_u64 count[XVS_REASONS];
+	xvs_u64 latency_ns;      /* sum over sampled packets */
+	xvs_u64 latency_samples; /* number of sampled packets */
+	xvs_u64 seen;            /* packets seen (drives sampling) */
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_reasons) == 8 * (XVS_REASONS + 3), "xvs_reasons layout");
+
+#endif /* XVS_ABI_H */

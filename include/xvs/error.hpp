@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace xvs {
+
+enum class Errc {
+  invalid_argument,
+  service_exists,
+  service_not_found,
+  destination_exists,
+  destination_not_found,
+  capacity,
+  system,
+};
+
+// Every failure of the library is thrown as an Error; what() names the offending value.
+class Error : public std::runtime_error {
+public:
+  Error(Errc code, const std::string& what);
+  Errc code() const noexcept { return code_; }
+
+private:
+  Errc code_;
+};
+
+// Lower-case name of an error code ("invalid_argument", ...).
+const char* to_string(Errc) noexcept;
+
+}  // namespace xvs

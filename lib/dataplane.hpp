@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+// The loaded BPF object and a typed layer over its maps. Knows nothing about services or
+// destinations as the API sees them: it stores and reads ABI structs (bpf/abi.h).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <xvs/address.hpp>
+
+#include "../bpf/abi.h"
+
+struct bpf_object;
+
+namespace xvs::detail {
+
+class Dataplane {
+public:
+  // Inflates and loads `object` (a zlib-compressed or plain BPF ELF; empty = the embedded
+  // one), sizing the flow table for `flows_per_cpu` entries per possible CPU. Throws
+  // Error{Errc::system} carrying the verifier's log when loading fails.
+  Dataplane(std::span<const std::uint8_t> object, std::uint32_t flows_per_cpu);
+  ~Dataplane();
+  Dataplane(const Dataplane&) = delete;
+  Dataplane& operator=(const Dataplane&) = delete;
+
+  int program_fd() const noexcept;  // the forwarding XDP program
+  int map_fd(const char* name) const;  // throws when the object has no such map
+
+  // Attaches the forwarding program (generic XDP unless `native`), replacing any program
+  // already there. Throws Error{Errc::system} naming the interface.
+  void attach(int ifindex, bool native);
+  void detach(int ifindex, bool native) noexcept;
+
+  void set_settings(const xvs_settings&);
+  void set_vip(const xvs_addr&, const xvs_vip&);
+  void erase_vip(const xvs_addr&) noexcept;
+  void set_service(const xvs_service_key&, const xvs_service&);
+  void erase_service(const xvs_service_key&) noexcept;
+  void set_dest(std::uint16_t index, const xvs_dest&);
+  void erase_flows() noexcept;  // forget every flow
+
+  xvs_counters counters(std::uint32_t slot) const;  // summed over CPUs
+  void reset_counters(std::uint32_t slot);          // zero on every CPU
+  xvs_reasons reasons() const;                      // summed over CPUs
+
+  static std::uint32_t possible_cpus();
+
+private:
+  struct bpf_object* obj_ = nullptr;
+  int prog_fd_ = -1;
+  int settings_fd_ = -1, vips_fd_ = -1, services_fd_ = -1, dests_fd_ = -1, flows_fd_ = -1,
+      counters_fd_ = -1, reasons_fd_ = -1;
+  std::uint32_t cpus_ = 1;
+};
+
+// The embedded, zlib-compressed data-plane object (generated at build time).
+std::span<const std::uint8_t> embedded_object() noexcept;
+
+}  // namespace xvs::detail

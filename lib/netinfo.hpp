@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+// Network facts as a plain snapshot, and the pure function that decides how a backend is
+// reached from it: which VLAN, which interface, our addresses on it, and the next hop's MAC.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <xvs/address.hpp>
+#include <xvs/types.hpp>
+
+namespace xvs::detail {
+
+struct Link {
+  int ifindex = 0;
+  std::string name;
+  MAC mac{};
+  std::uint32_t mtu = 1500;
+  bool up = false;
+  int parent = 0;           // lower device of an 802.1Q interface, else 0
+  std::uint16_t vlan_id = 0;  // 802.1Q VLAN ID when this is a VLAN interface
+};
+
+struct Address {
+  int ifindex = 0;
+  Prefix prefix;  // the address itself with its prefix length, e.g. 10.1.2.3/24
+};
+
+struct Neighbour {
+  int ifindex = 0;
+  IPAddr ip;
+  MAC mac{};
+  bool usable = false;  // has a link-layer address (REACHABLE, STALE, DELAY, PROBE, PERMANENT)
+};
+
+struct Route {
+  Prefix dst;      // 0.0.0.0/0 for a default route
+  IPAddr gateway;  // invalid when directly connected
+  int ifindex = 0;
+  std::uint32_t priority = 0;  // metric; lower wins
+};
+
+struct NetSnapshot {
+  std::vector<Link> links;
+  std::vector<Address> addresses;
+  std::vector<Neighbour> neighbours;
+  std::vector<Route> routes;  // main table
+};
+
+// How to reach one backend.
+struct NextHop {
+  std::uint16_t vlan_id = 0;  // VLAN of the backend (0: untagged network of an interface)
+  int ifindex = 0;            // attached interface the frame leaves by
+  std::uint32_t mtu = 1500;   // of the VLAN's interface
+  MAC src_mac{};              // our MAC on the VLAN
+  IPAddr src;                 // our address on the VLAN, same family as the backend
+  IPAddr hop;                 // backend itself when on the VLAN, else the VLAN's gateway
+  MAC hop_mac{};              // all zero while the neighbour is unresolved
+  bool resolved = false;      // hop_mac is valid
+  bool operator==(const NextHop&) const = default;
+};
+
+struct Resolution {
+  std::optional<NextHop> next_hop;  // empty when the backend cannot be reached
+  std::string problem;              // why, when empty ("no VLAN contains 10.9.9.9", ...)
+};
+
+// Decides how `backend` is reached. `attached` lists the ifindexes the data plane runs on.
+// VLANs come from `config` (VLAN ID -> our prefix, the interface holding an address in that
+// prefix is the VLAN's interface); `config.routes` picks the VLAN for remote backend
+// prefixes. With no configured VLAN containing the backend, the connected prefixes of the
+// attached interfaces are used as untagged VLANs (ID 0). `layer2` requires the backend to
+// be directly on the VLAN; otherwise the VLAN's gateway (a route's gateway inside the VLAN
+// prefix, default route preferred) is the next hop for remote backends.
+Resolution resolve(const NetSnapshot& net, const Config& config, std::span<const int> attached,
+                   const IPAddr& backend, bool layer2);
+
+}  // namespace xvs::detail

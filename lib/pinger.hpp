@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+// Sends ICMP/ICMPv6 echo requests so that the kernel resolves (and keeps fresh) the
+// neighbour entries of backends and gateways. Replies are not needed and are ignored.
+#pragma once
+
+#include <xvs/address.hpp>
+
+namespace xvs::detail {
+
+class Pinger {
+public:
+  Pinger();  // opens raw ICMP and ICMPv6 sockets; throws Error{Errc::system}
+  ~Pinger();
+  Pinger(const Pinger&) = delete;
+  Pinger& operator=(const Pinger&) = delete;
+
+  void ping(const IPAddr& target) noexcept;  // best effort
+
+private:
+  int fd4_ = -1, fd6_ = -1;
+  std::uint16_t sequence_ = 0;
+};
+
+}  // namespace xvs::detail
