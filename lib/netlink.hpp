@@ -2,7 +2,12 @@
 // rtnetlink (libmnl) access: dumps the current network state into a NetSnapshot.
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include "netinfo.hpp"
+
+struct nlmsghdr;
 
 namespace xvs::detail {
 
@@ -12,5 +17,15 @@ NetSnapshot dump_network();
 
 // ifindex of an interface by name; 0 when it does not exist.
 int interface_index(const std::string& name);
+
+// One parser per rtnetlink message type, shared by the dump and by event subscriptions
+// (RTNLGRP_LINK/IFADDR/NEIGH/ROUTE deliver the same messages). Each accepts the NEW and DEL
+// variant of its type (the caller tells them apart by nlmsg_type) and returns nothing for
+// another type, a truncated message, or an element the snapshot leaves out (a tentative IPv6
+// address, a proxy neighbour, a route of another table or of a non-unicast type).
+std::optional<Link> parse_link(const nlmsghdr*);            // RTM_NEWLINK, RTM_DELLINK
+std::optional<Address> parse_address(const nlmsghdr*);      // RTM_NEWADDR, RTM_DELADDR
+std::optional<Neighbour> parse_neighbour(const nlmsghdr*);  // RTM_NEWNEIGH, RTM_DELNEIGH
+std::optional<Route> parse_route(const nlmsghdr*);          // RTM_NEWROUTE, RTM_DELROUTE
 
 }  // namespace xvs::detail

@@ -3,6 +3,9 @@
 // neighbour entries of backends and gateways. Replies are not needed and are ignored.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+
 #include <xvs/address.hpp>
 
 namespace xvs::detail {
@@ -14,11 +17,14 @@ public:
   Pinger(const Pinger&) = delete;
   Pinger& operator=(const Pinger&) = delete;
 
-  void ping(const IPAddr& target) noexcept;  // best effort
+  void ping(const IPAddr& target) noexcept;  // best effort; safe from several threads
+
+  // ICMP echo identifier of every request, so that captures can tell them apart.
+  static constexpr std::uint16_t identifier = 0x7876;  // "xv"
 
 private:
   int fd4_ = -1, fd6_ = -1;
-  std::uint16_t sequence_ = 0;
+  std::atomic<std::uint16_t> sequence_{0};
 };
 
 }  // namespace xvs::detail

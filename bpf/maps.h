@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* The maps of the data plane, with the layouts of abi.h. lib/dataplane.cpp finds them by
+ * these names and sizes "flows" at load time. */
+#ifndef XVS_MAPS_H
+#define XVS_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "abi.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xvs_settings);
+} settings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVS_MAX_VIPS);
+	__type(key, struct xvs_addr);
+	__type(value, struct xvs_vip);
+} vips SEC(".maps");
+
+/* 16 KiB values: allocate on update rather than preallocating every slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVS_MAX_SERVICES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xvs_service_key);
+	__type(value, struct xvs_service);
+} services SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XVS_MAX_DESTINATIONS);
+	__type(key, __u32);
+	__type(value, struct xvs_dest);
+} destinations SEC(".maps");
+
+/* One table shared by all CPUs, but with per-CPU LRU lists: no global LRU lock on the
+ * new-flow path. max_entries is replaced at load time (flows_per_cpu * possible CPUs). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct xvs_flow_key);
+	__type(value, struct xvs_flow);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XVS_COUNTERS_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xvs_counters);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xvs_reasons);
+} reasons SEC(".maps");
+
+#endif /* XVS_MAPS_H */

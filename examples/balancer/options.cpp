@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "options.hpp"
+
+#include <cstdlib>
+#include <map>
+
+#include <CLI/CLI.hpp>
+
+namespace balancer {
+namespace {
+
+const CLI::Validator address_check(
+    [](std::string& text) -> std::string {
+      return xvs::IPAddr::try_parse(text) ? "" : "not an IP address: " + text;
+    },
+    "ADDRESS");
+
+const CLI::Validator prefix_check(
+    [](std::string& text) -> std::string {
+      return xvs::Prefix::try_parse(text) ? "" : "not an address/prefix: " + text;
+    },
+    "ADDRESS/BITS");
+
+std::vector<xvs::IPAddr> parse_all(const std::vector<std::string>& texts) {
+  std::vector<xvs::IPAddr> out;
+  for (const auto& t : texts) out.push_back(xvs::IPAddr::parse(t));
+  return out;
+}
+
+}  // namespace
+
+Settings parse_settings(int argc, char** argv) {
+  CLI::App app{
+      "Layer-4 Direct Server Return load balancer (libxvs example).\n"
+      "Attaches to INTERFACE, where PREFIX is this host's address (VLAN 1), and balances TCP\n"
+      "connections to VIP (and each -v) on port 80 (or each -p) over every RIP."};
+  app.get_formatter()->column_width(24);
+
+  Settings s;
+  std::string prefix, other_prefix, vip;
+  std::vector<std::string> vips, rips;
+  const std::map<std::string, xvs::TunnelType> tunnels{
+      {"none", xvs::TunnelType::None}, {"ipip", xvs::TunnelType::IPIP},
+      {"gre", xvs::TunnelType::GRE},   {"fou", xvs::TunnelType::FOU},
+      {"gue", xvs::TunnelType::GUE}};
+
+  app.add_option("interface", s.interface, "Interface to attach to")->required();
+  app.add_option("prefix", prefix, "This host's address/prefix on it, e.g. 10.1.2.3/24")
+      ->required()->check(prefix_check);
+  app.add_option("vip", vip, "Virtual IP address")->required()->check(address_check);
+  app.add_option("rip", rips, "Real server addresses")->required()->check(address_check);
+  app.add_option("-v,--vip", vips, "Another VIP (repeatable)")->check(address_check);
+  app.add_option("-p,--port", s.ports, "TCP port (repeatable; default 80)")
+      ->check(CLI::Range(1, 65535));
+  app.add_option("-P,--other-prefix", other_prefix,
+                 "This host's address/prefix of the other family (its VLAN 1)")
+      ->check(prefix_check);
+  app.add_option("-r,--run", s.run_seconds, "Seconds to run, then remove services and exit "
+                 "(0 = until SIGINT/SIGTERM)");
+  app.add_option("-t,--tunnel", s.tunnel, "none|ipip|gre|fou|gue")
+      ->transform(CLI::CheckedTransformer(tunnels, CLI::ignore_case));
+  app.add_flag("-s,--sticky", s.sticky, "Hash only the L3 addresses");
+  app.add_option("-f,--flows", s.flows_per_cpu, "Flow table entries per CPU (0 = default)");
+  app.add_option("-4", s.fou4_port, "FOU port for IPv4 real servers")
+      ->check(CLI::Range(1, 65535));
+  app.add_option("-6", s.fou6_port, "FOU port for IPv6 real servers")
+      ->check(CLI::Range(1, 65535));
+  app.add_option("-G", s.gue_port, "GUE port")->check(CLI::Range(1, 65535));
+  app.add_flag("--native", s.native, "Native (driver) XDP instead of generic");
+  app.add_option("-i,--interval", s.interval, "Seconds between statistics")
+      ->check(CLI::Range(1, 3600));
+
+  try {
+    app.parse(argc, argv);
+    s.prefix = xvs::Prefix::parse(prefix);
+    if (!other_prefix.empty()) {
+      s.other_prefix = xvs::Prefix::parse(other_prefix);
+      if (s.other_prefix->addr().is4() == s.prefix.addr().is4())
+        throw CLI::ValidationError("--other-prefix", "must be of the other address family than " +
+                                                    prefix + ": " + other_prefix);
+    }
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints the help or the error
+    std::exit(code == 0 ? 0 : 2);
+  }
+  s.vips.push_back(xvs::IPAddr::parse(vip));
+  for (const auto& v : parse_all(vips)) s.vips.push_back(v);
+  s.rips = parse_all(rips);
+  if (s.ports.empty()) s.ports.push_back(80);
+  return s;
+}
+
+xvs::Options Settings::client_options() const {
+  xvs::Options o;
+  o.driver_mode = native;
+  o.flows_per_cpu = flows_per_cpu;
+  for (const auto& p : {std::optional{prefix}, other_prefix}) {
+    if (!p) continue;
+    (p->addr().is4() ? o.ipv4_vlans : o.ipv6_vlans).emplace(1, *p);
+  }
+  return o;
+}
+
+std::vector<xvs::Service> Settings::services() const {
+  std::vector<xvs::Service> out;
+  for (const auto& vip : vips)
+    for (auto port : ports) out.push_back({vip, port, xvs::Protocol::TCP, sticky});
+  return out;
+}
+
+std::vector<xvs::Destination> Settings::destinations() const {
+  std::vector<xvs::Destination> out;
+  for (const auto& rip : rips) {
+    xvs::Destination d{.address = rip, .tunnel_type = tunnel};
+    if (tunnel == xvs::TunnelType::FOU) d.tunnel_port = rip.is4() ? fou4_port : fou6_port;
+    if (tunnel == xvs::TunnelType::GUE) d.tunnel_port = gue_port;
+    out.push_back(d);
+  }
+  return out;
+}
+
+}  // namespace balancer

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <xvs/xvs.hpp>
+
+namespace balancer {
+
+// Everything the command line says, already validated.
+struct Settings {
+  std::string interface;
+  xvs::Prefix prefix;                      // our address on the interface: VLAN 1
+  std::optional<xvs::Prefix> other_prefix; // -P: VLAN 1 of the other address family
+  std::vector<xvs::IPAddr> vips;           // <vip> first, then each -v
+  std::vector<std::uint16_t> ports;        // each -p, or 80
+  std::vector<xvs::IPAddr> rips;
+  unsigned run_seconds = 0;                // 0: until SIGINT/SIGTERM
+  xvs::TunnelType tunnel = xvs::TunnelType::None;
+  bool sticky = false;
+  std::uint32_t flows_per_cpu = 0;
+  std::uint16_t fou4_port = 0, fou6_port = 0, gue_port = 0;
+  bool native = false;
+  unsigned interval = 1;                   // seconds between statistics
+
+  xvs::Options client_options() const;
+  std::vector<xvs::Service> services() const;
+  std::vector<xvs::Destination> destinations() const;
+};
+
+// Parses the command line. --help prints the usage and exits 0; a bad argument prints a
+// message and exits 2.
+Settings parse_settings(int argc, char** argv);
+
+}  // namespace balancer

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: Apache-2.0
+// Argument checks of the public API (DESIGN.md section 2). Each throws
+// Error{Errc::invalid_argument} naming the offending value; none has side effects.
+#pragma once
+
+#include <map>
+#include <xvs/types.hpp>
+
+namespace xvs::detail {
+
+void validate_service(const Service&);
+void validate_destination(const Destination&);
+void validate_vlans(const std::map<std::uint16_t, Prefix>& ipv4_vlans,
+                    const std::map<std::uint16_t, Prefix>& ipv6_vlans,
+                    const std::map<Prefix, std::uint16_t>& routes);
+inline void validate_config(const Config& c) { validate_vlans(c.ipv4_vlans, c.ipv6_vlans, c.routes); }
+
+}  // namespace xvs::detail
