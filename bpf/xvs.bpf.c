@@ -1,12 +1,85 @@
 // SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
+/* The forwarding program of libxvs (docs/dataplane.md describes the path step by step).
+ * Everything is inlined into one function: no BPF-to-BPF calls on the fast path. */
 #include <linux/bpf.h>
+#include <linux/in.h>
 #include <bpf/bpf_helpers.h>
 #include "abi.h"
+#include "counters.h"
+#include "flows.h"
+#include "icmp.h"
+#include "maps.h"
+#include "parse.h"
+#include "send.h"
+
+static __always_inline int xvs_handle(struct xdp_md *ctx, struct xvs_meter *m)
+{
+	const __u32 zero = 0;
+	struct xvs_settings *s;
+	struct xvs_vip *vip;
+	struct xvs_dest *d;
+	struct xvs_pkt p;
+	__u64 now;
+	int r;
+
+	r = xvs_parse_l3(ctx, &p);
+	if (r != XVS_OK)
+		return xvs_finish(m, r);
+	/* Most of a host's traffic leaves here: one hash lookup, no clock. */
+	vip = bpf_map_lookup_elem(&vips, &p.key.daddr);
+	if (!vip)
+		return xvs_finish(m, XVS_R_NOT_A_VIP);
+	m->vip = vip->index;
+
+	s = bpf_map_lookup_elem(&settings, &zero);
+	if (!s)
+		return xvs_finish(m, XVS_R_ERR_INTERNAL);
+	/* The control plane writes CLOCK_MONOTONIC, the coarse clock may lag it by a tick:
+	 * a signed difference keeps a fresh heartbeat "in the future" from looking stale. */
+	now = bpf_ktime_get_coarse_ns();
+	if ((__s64)(now - s->heartbeat_ns) > (__s64)XVS_WATCHDOG_NS)
+		return xvs_finish(m, XVS_R_WATCHDOG);
+
+	r = p.ipv6 ? xvs_check_ip6(&p) : xvs_check_ip4(&p);
+	if (r == XVS_R_ERR_MALFORMED)
+		return xvs_finish(m, r);
+	m->len = p.ip_len;
+	if (r != XVS_OK)
+		return xvs_finish(m, r);
+
+	if (p.proto == (p.ipv6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP))
+		return xvs_finish(m, p.ipv6 ? xvs_icmp6(&p) : xvs_icmp4(&p));
+	r = xvs_parse_l4(&p);
+	if (r != XVS_OK)
+		return xvs_finish(m, r);
+	m->tcp_flags = p.tcp_flags;
+
+	d = xvs_pick_dest(&p, m, now, &r);
+	if (!d)
+		return xvs_finish(m, r);
+	return xvs_send(ctx, &p, d, s, m);
+}
 
 SEC("xdp")
-int xvs_xdp(struct xdp_md* ctx) {
-	(void)ctx;
-	return XDP_PASS;
+int xvs_xdp(struct xdp_md *ctx)
+{
+	const __u32 zero = 0;
+	struct xvs_meter m = {};
+	struct xvs_reasons *rs;
+	__u64 start = 0;
+	int action;
+
+	rs = bpf_map_lookup_elem(&reasons, &zero);
+	if (!rs)
+		return XDP_PASS; /* cannot happen: slot 0 of a per-CPU array */
+	/* Time one packet in XVS_LATENCY_SAMPLE_MASK + 1: the precise clock is too dear for
+	 * every packet. */
+	if (!(rs->seen++ & XVS_LATENCY_SAMPLE_MASK))
+		start = bpf_ktime_get_ns();
+	action = xvs_handle(ctx, &m);
+	xvs_account(&m, action);
+	xvs_account_reason(rs, m.reason, start);
+	return action;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

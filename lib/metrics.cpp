@@ -1,1 +1,42 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "metrics.hpp"
+
+#include <array>
+
+namespace xvs::detail {
+
+namespace {
+
+// Indexed by enum xvs_reason; the size check catches a reason added to abi.h only.
+constexpr std::array<const char*, XVS_REASONS> kReasonNames{
+    "not_ip", "not_a_vip", "watchdog", "probe_reply",  // passed to the host
+    "forwarded", "icmp_echo_request", "too_big",       // handled
+    "err_malformed", "err_fragmented", "err_ttl_expired", "err_ip_options", "err_protocol",
+    "err_icmp", "err_no_service", "err_no_backend", "err_not_ready", "err_internal",
+    "err_tunnel",
+};
+static_assert(XVS_R_ERR_TUNNEL + 1 == XVS_REASONS, "name every reason in kReasonNames");
+
+}  // namespace
+
+Metrics counters_metrics(const xvs_counters& c) {
+  return {{"packets", c.packets}, {"octets", c.octets}, {"flows", c.flows},
+          {"errors", c.errors},   {"syn", c.syn},       {"ack", c.ack},
+          {"fin", c.fin},         {"rst", c.rst}};
+}
+
+const char* reason_name(std::uint32_t reason) noexcept {
+  return reason < kReasonNames.size() ? kReasonNames[reason] : nullptr;
+}
+
+std::uint64_t average_latency_ns(const xvs_reasons& r) noexcept {
+  return r.latency_samples ? r.latency_ns / r.latency_samples : 0;
+}
+
+void add_reason_metrics(Metrics& m, const xvs_reasons& r) {
+  for (std::uint32_t i = 0; i < XVS_REASONS; ++i) m[kReasonNames[i]] = r.count[i];
+  m["latency_ns"] = average_latency_ns(r);
+  m["latency_samples"] = r.latency_samples;
+}
+
+}  // namespace xvs::detail

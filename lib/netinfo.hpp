@@ -70,11 +70,14 @@ struct Resolution {
 
 // Decides how `backend` is reached. `attached` lists the ifindexes the data plane runs on.
 // VLANs come from `config` (VLAN ID -> our prefix, the interface holding an address in that
-// prefix is the VLAN's interface); `config.routes` picks the VLAN for remote backend
-// prefixes. With no configured VLAN containing the backend, the connected prefixes of the
-// attached interfaces are used as untagged VLANs (ID 0). `layer2` requires the backend to
-// be directly on the VLAN; otherwise the VLAN's gateway (a route's gateway inside the VLAN
-// prefix, default route preferred) is the next hop for remote backends.
+// prefix is the VLAN's interface; the backend's family picks ipv4_vlans or ipv6_vlans);
+// `config.routes` picks the VLAN for remote backend prefixes, else the kernel route out of a
+// VLAN's interface. With no VLAN configured for the family, the connected prefixes of the
+// attached interfaces (and their 802.1Q children) act as VLANs (ID 0 when untagged), and
+// their routes reach remote backends. `layer2` requires the backend to be directly on the
+// VLAN; otherwise the VLAN's gateway (the best route via an address inside the VLAN prefix)
+// is the next hop for remote backends. The full precedence is documented in netinfo.cpp.
+// Pure and deterministic: unreachable backends are reported in Resolution::problem.
 Resolution resolve(const NetSnapshot& net, const Config& config, std::span<const int> attached,
                    const IPAddr& backend, bool layer2);
 

@@ -7,16 +7,17 @@
 #include <exception>
 #include <vector>
 
+// glibc's <net/if.h> must precede the kernel's headers, which then skip their duplicates.
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <fmt/format.h>
 #include <libmnl/libmnl.h>
-#include <linux/if_arp.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
-#include <net/if.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <xvs/error.hpp>
 

@@ -57,8 +57,9 @@ Settings parse_settings(int argc, char** argv) {
       ->check(prefix_check);
   app.add_option("-r,--run", s.run_seconds, "Seconds to run, then remove services and exit "
                  "(0 = until SIGINT/SIGTERM)");
-  app.add_option("-t,--tunnel", s.tunnel, "none|ipip|gre|fou|gue")
-      ->transform(CLI::CheckedTransformer(tunnels, CLI::ignore_case));
+  std::string tunnel = "none";
+  app.add_option("-t,--tunnel", tunnel, "Encapsulation to the real servers")
+      ->check(CLI::IsMember({"none", "ipip", "gre", "fou", "gue"}));
   app.add_flag("-s,--sticky", s.sticky, "Hash only the L3 addresses");
   app.add_option("-f,--flows", s.flows_per_cpu, "Flow table entries per CPU (0 = default)");
   app.add_option("-4", s.fou4_port, "FOU port for IPv4 real servers")
@@ -72,6 +73,7 @@ Settings parse_settings(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+    s.tunnel = tunnels.at(tunnel);
     s.prefix = xvs::Prefix::parse(prefix);
     if (!other_prefix.empty()) {
       s.other_prefix = xvs::Prefix::parse(other_prefix);

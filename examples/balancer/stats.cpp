@@ -9,9 +9,9 @@
 namespace balancer {
 namespace {
 
-// Counters the table already shows in its columns.
+// Counters the table already shows in its columns (or as the latency).
 bool in_columns(const std::string& key) {
-  return key == "packets" || key == "octets" || key == "flows";
+  return key == "packets" || key == "octets" || key == "flows" || key.starts_with("latency");
 }
 
 std::string human_octets(std::uint64_t n) {

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Accounting. While a packet is handled, struct xvs_meter collects what is known about it
+ * (reason, the VIP/service/destination it touched, length, TCP flags, new flow); the counters
+ * are updated once, at the end, so each per-CPU slot is looked up once per packet. */
+#ifndef XVS_COUNTERS_H
+#define XVS_COUNTERS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "abi.h"
+#include "maps.h"
+#include "parse.h"
+
+struct xvs_meter {
+	__u32 reason;
+	__u32 vip;  /* counter indices, 0 while unknown */
+	__u32 svc;
+	__u32 dest;
+	__u32 len;  /* octets: the IP length once the header is validated */
+	__u8 tcp_flags;
+	__u8 new_flow;
+};
+
+/* Ends the packet with `reason` and returns its verdict. Relies on the order of enum
+ * xvs_reason: pass reasons, then handled (sent back out), then drops. FORWARDED does not
+ * come here: its verdict (TX or redirect) is the sender's. */
+static __always_inline int xvs_finish(struct xvs_meter *m, __u32 reason)
+{
+	m->reason = reason;
+	if (reason < XVS_R_FORWARDED)
+		return XDP_PASS;
+	if (reason < XVS_R_ERR_MALFORMED)
+		return XDP_TX;
+	return XDP_DROP;
+}
+
+static __always_inline void xvs_count(__u32 slot, const struct xvs_meter *m, __u64 drop)
+{
+	struct xvs_counters *c = bpf_map_lookup_elem(&counters, &slot);
+	__u8 f = m->tcp_flags;
+
+	if (!c)
+		return;
+	c->packets++;
+	c->octets += m->len;
+	c->flows += m->new_flow;
+	c->errors += drop;
+	c->syn += (f & XVS_TCP_SYN) != 0;
+	c->ack += (f & XVS_TCP_ACK) != 0;
+	c->fin += (f & XVS_TCP_FIN) != 0;
+	c->rst += (f & XVS_TCP_RST) != 0;
+}
+
+/* Counters of packets to a VIP: global, VIP, service, destination (those known). */
+static __always_inline void xvs_account(const struct xvs_meter *m, int action)
+{
+	__u64 drop = action == XDP_DROP;
+
+	if (!m->vip)
+		return;
+	xvs_count(XVS_COUNTERS_GLOBAL, m, drop);
+	xvs_count(XVS_COUNTERS_VIP(m->vip), m, drop);
+	if (m->svc)
+		xvs_count(XVS_COUNTERS_SERVICE(m->svc), m, drop);
+	if (m->dest)
+		xvs_count(XVS_COUNTERS_DEST(m->dest), m, drop);
+}
+
+/* The packet's reason and, when it was sampled (start != 0), its latency. */
+static __always_inline void xvs_account_reason(struct xvs_reasons *rs, __u32 reason, __u64 start)
+{
+	/* Bounds the index for the verifier; every reason set by the program is in range. */
+	if (reason >= XVS_REASONS)
+		reason = XVS_R_ERR_INTERNAL;
+	rs->count[reason]++;
+	if (start) {
+		rs->latency_ns += bpf_ktime_get_ns() - start;
+		rs->latency_samples++;
+	}
+}
+
+#endif /* XVS_COUNTERS_H */

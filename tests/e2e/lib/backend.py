@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A test backend: answers with its own name over IPv4 and IPv6.
+
+  backend.py NAME HTTP_PORT LINE_PORT
+
+HTTP_PORT: every GET is answered with "NAME\n" (HTTP/1.0, one request per connection).
+LINE_PORT: every line received on a connection is answered with "NAME <line>\n", for as long
+as the connection stays open, so a test can follow one long-lived TCP connection.
+"""
+import socket
+import socketserver
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler
+
+NAME = sys.argv[1]
+
+
+class DualStack(socketserver.ThreadingTCPServer):
+    address_family = socket.AF_INET6
+    allow_reuse_address = True
+    daemon_threads = True
+
+    def server_bind(self):
+        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        super().server_bind()
+
+
+class Http(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = (NAME + "\n").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class Lines(socketserver.StreamRequestHandler):
+    def handle(self):
+        for line in self.rfile:
+            self.wfile.write(f"{NAME} {line.decode().strip()}\n".encode())
+            self.wfile.flush()
+
+
+servers = [DualStack(("::", int(sys.argv[2])), Http), DualStack(("::", int(sys.argv[3])), Lines)]
+threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "lab.hpp"
+
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include <xvs/error.hpp>
+
+#include "entries.hpp"
+#include "maglev.hpp"
+
+namespace xvs::test {
+
+using namespace detail;
+
+namespace {
+
+std::int64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return std::int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
+
+auto id_of(const Service& s) { return std::tuple{s.address, s.port, s.protocol}; }
+
+}  // namespace
+
+void require_root() {
+  if (geteuid() == 0) return;
+  std::fprintf(stderr, "SKIPPED: packet tests need root (BPF_PROG_TEST_RUN)\n");
+  std::exit(77);
+}
+
+MAC backend_mac(std::uint8_t n) { return {0x02, 0xbb, 0, 0, 0, n}; }
+
+std::vector<Backend> backends(bool v6, std::uint8_t n) {
+  std::vector<Backend> out;
+  for (std::uint8_t i = 1; i <= n; ++i) {
+    Backend b;
+    b.address = IPAddr::parse(v6 ? fmt::format("fd00::{}", i) : fmt::format("10.0.0.{}", i));
+    b.mac = backend_mac(i);
+    b.vlan = static_cast<std::uint16_t>(100 + i);
+    out.push_back(b);
+  }
+  return out;
+}
+
+int backend_of(const Run& r) {
+  if (r.out.size() < 6) return 0;
+  MAC dst{};
+  std::copy_n(r.out.begin(), dst.size(), dst.begin());
+  MAC base = backend_mac(0);
+  return std::equal(dst.begin(), dst.end() - 1, base.begin()) ? dst[5] : 0;
+}
+
+FrameSpec as_forwarded(FrameSpec s, const Backend& b) {
+  s.dst = b.mac;
+  s.src = kOurMac;
+  if (s.vlan_tci) s.vlan_tci = static_cast<std::uint16_t>((*s.vlan_tci & 0xf000) | b.vlan);
+  --s.ttl;
+  return s;
+}
+
+Service service(const char* vip, std::uint16_t port, Protocol proto, bool sticky) {
+  Service s;
+  s.address = IPAddr::parse(vip);
+  s.port = port;
+  s.protocol = proto;
+  s.sticky = sticky;
+  return s;
+}
+
+Lab::Lab(std::uint32_t flows_per_cpu) : dp({}, flows_per_cpu) { heartbeat(); }
+
+void Lab::heartbeat(std::int64_t offset_ns, std::uint32_t flags) {
+  xvs_settings s{};
+  s.heartbeat_ns = static_cast<std::uint64_t>(monotonic_ns() + offset_ns);
+  s.flags = flags;
+  dp.set_settings(s);
+}
+
+void Lab::write_dest(const Svc& svc, const Dest& d) {
+  Destination config;
+  config.address = d.backend.address;
+  config.tunnel_type = d.backend.tunnel;
+  NextHop hop;
+  hop.vlan_id = d.backend.vlan;
+  hop.ifindex = d.backend.ifindex;
+  hop.src_mac = kOurMac;
+  hop.src = d.backend.address;  // unused on layer 2
+  hop.hop = d.backend.address;
+  hop.hop_mac = d.backend.mac;
+  hop.resolved = d.backend.ready;
+  dp.set_dest(d.index, dest_entry(config, &hop, svc.slot, d.generation));
+}
+
+void Lab::set_service(const Service& s, const std::vector<Backend>& backends) {
+  if (!vips_.contains(s.address)) {
+    std::uint32_t slot = static_cast<std::uint32_t>(vips_.size()) + 1;
+    vips_[s.address] = slot;
+    dp.set_vip(to_abi(s.address), xvs_vip{slot, 0});
+  }
+  auto [it, added] = services_.try_emplace(id_of(s));
+  Svc& svc = it->second;
+  if (added) svc.slot = static_cast<std::uint32_t>(services_.size());
+
+  std::vector<MaglevBackend> table_backends;
+  std::vector<std::uint16_t> indexes;
+  for (const Backend& b : backends) {
+    auto [d, fresh] = svc.dests.try_emplace(b.address, Dest{next_dest_, b, next_generation_});
+    if (fresh) {
+      ++next_dest_;
+      ++next_generation_;
+    }
+    d->second.backend = b;
+    write_dest(svc, d->second);
+    if (b.in_table && b.ready) {
+      MaglevBackend mb;
+      mb.key = b.address.bytes();
+      mb.weight = b.weight;
+      table_backends.push_back(mb);
+      indexes.push_back(d->second.index);
+    }
+  }
+  auto value = std::make_unique<xvs_service>();  // 16 KiB: not on the stack
+  fill_service(*value, s, svc.slot, vips_.at(s.address),
+               maglev_table(table_backends, XVS_MAGLEV_SIZE), indexes);
+  dp.set_service(service_key(s), *value);
+}
+
+void Lab::bump_generation(const Service& s, const IPAddr& backend) {
+  Svc& svc = services_.at(id_of(s));
+  Dest& d = svc.dests.at(backend);
+  d.generation = next_generation_++;
+  write_dest(svc, d);
+}
+
+std::uint32_t Lab::vip_slot(const IPAddr& a) const { return vips_.at(a); }
+
+std::uint32_t Lab::service_slot(const Service& s) const { return services_.at(id_of(s)).slot; }
+
+std::uint16_t Lab::dest_index(const Service& s, const IPAddr& backend) const {
+  return services_.at(id_of(s)).dests.at(backend).index;
+}
+
+namespace {
+
+// Runs the program once over `in`; the output frame lands in `out` (resized to it).
+int test_run(int prog_fd, const Bytes& in, Bytes& out, xdp_md* ctx, std::uint32_t& retval) {
+  out.resize(in.size() + 256);
+  bpf_test_run_opts opts{};
+  opts.sz = sizeof opts;
+  opts.data_in = in.data();
+  opts.data_size_in = static_cast<std::uint32_t>(in.size());
+  opts.data_out = out.data();
+  opts.data_size_out = static_cast<std::uint32_t>(out.size());
+  opts.ctx_in = ctx;
+  opts.ctx_size_in = ctx ? sizeof *ctx : 0;
+  opts.repeat = 1;
+  int err = bpf_prog_test_run_opts(prog_fd, &opts);
+  out.resize(err ? 0 : opts.data_size_out);
+  retval = opts.retval;
+  return err;
+}
+
+}  // namespace
+
+Run Lab::run(const Bytes& frame, std::uint32_t ingress_ifindex) {
+  // Without a context the kernel runs the frame as received on the loopback device.
+  xdp_md ctx{};
+  ctx.data_end = static_cast<std::uint32_t>(frame.size());
+  ctx.ingress_ifindex = ingress_ifindex;
+  Run r;
+  std::uint32_t retval = 0;
+  if (int err = test_run(dp.program_fd(), frame, r.out, ingress_ifindex ? &ctx : nullptr, retval))
+    throw Error(Errc::system, fmt::format("BPF_PROG_TEST_RUN on {} bytes: {}", frame.size(), err));
+  r.verdict = static_cast<int>(retval);
+  return r;
+}
+
+int Lab::run_errno(const Bytes& frame) {
+  Bytes out;
+  std::uint32_t retval = 0;
+  return test_run(dp.program_fd(), frame, out, nullptr, retval);
+}
+
+xvs_flow_key Lab::flow_key(const FrameSpec& s) {
+  xvs_flow_key key{};
+  key.saddr = to_abi(s.saddr);
+  key.daddr = to_abi(s.daddr);
+  key.sport = htons(s.sport);
+  key.dport = htons(s.dport);
+  key.proto = s.proto;
+  return key;
+}
+
+std::optional<xvs_flow> Lab::flow(const FrameSpec& s) const {
+  xvs_flow_key key = flow_key(s);
+  xvs_flow value{};
+  if (bpf_map_lookup_elem(dp.map_fd("flows"), &key, &value) != 0) return std::nullopt;
+  return value;
+}
+
+std::size_t Lab::flow_count() const {
+  int fd = dp.map_fd("flows");
+  std::size_t n = 0;
+  xvs_flow_key key{};
+  for (const void* prev = nullptr; bpf_map_get_next_key(fd, prev, &key) == 0; prev = &key) ++n;
+  return n;
+}
+
+std::uint64_t Lab::reasons_total() const {
+  xvs_reasons r = dp.reasons();
+  std::uint64_t n = 0;
+  for (std::uint64_t c : r.count) n += c;
+  return n;
+}
+
+}  // namespace xvs::test

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+// The packet-test harness: the real data-plane object loaded through Dataplane, maps
+// programmed with the library's own encoders (entries.hpp, maglev.hpp), frames run with
+// BPF_PROG_TEST_RUN. One Lab per test case, so counters and flows start empty.
+#pragma once
+
+#include <linux/bpf.h>  // XDP_* verdicts
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <tuple>
+#include <vector>
+
+#include <xvs/types.hpp>
+
+#include "dataplane.hpp"
+#include "frame.hpp"
+
+namespace xvs::test {
+
+// Ends the process with ctest's skip code (SKIP_RETURN_CODE 77) unless we are root.
+void require_root();
+
+struct Backend {
+  IPAddr address;
+  MAC mac{};                 // next-hop MAC
+  std::uint16_t vlan = 0;    // VLAN ID it is reached on
+  int ifindex = 1;           // egress interface (1 = lo, the ingress of a test run)
+  bool ready = true;         // neighbour resolved
+  bool in_table = true;      // takes new flows (false: like Destination::disable)
+  std::uint16_t weight = 1;
+  TunnelType tunnel = TunnelType::None;
+};
+
+// The MAC used for backend number n (1-based) in these tests: 02:bb:00:00:00:n.
+MAC backend_mac(std::uint8_t n);
+inline constexpr MAC kOurMac{0x02, 0xaa, 0, 0, 0, 0x01};  // our MAC on every VLAN
+
+struct Run {
+  int verdict = -1;
+  Bytes out;
+};
+
+// Backends 1..n of one family: 10.0.0.n or fd00::n, MAC backend_mac(n), VLAN 100 + n.
+std::vector<Backend> backends(bool v6, std::uint8_t n);
+// Which of those backends a forwarded frame went to (by destination MAC), 0 for none.
+int backend_of(const Run&);
+
+// What `in` looks like after forwarding to `b`: MACs, VLAN ID (PCP/DEI kept) and TTL.
+FrameSpec as_forwarded(FrameSpec in, const Backend& b);
+
+// The addresses used throughout the tests.
+inline constexpr const char* kVip4 = "192.0.2.10";
+inline constexpr const char* kVip6 = "2001:db8::10";
+inline constexpr const char* kClient4 = "198.51.100.7";
+inline constexpr const char* kClient6 = "2001:db8:c::7";
+Service service(const char* vip, std::uint16_t port, Protocol = Protocol::TCP,
+                bool sticky = false);
+
+struct RootOnly {
+  RootOnly() { require_root(); }
+};
+
+class Lab : RootOnly {
+public:
+  explicit Lab(std::uint32_t flows_per_cpu = 4096);
+
+  detail::Dataplane dp;
+
+  void heartbeat(std::int64_t offset_ns = 0, std::uint32_t flags = 0);  // now + offset
+
+  // Adds (or replaces) a service with exactly these backends. Destination indices are kept
+  // per (service, backend address); the Maglev table is rebuilt from those in_table.
+  void set_service(const Service&, const std::vector<Backend>&);
+  // Moves the destination slot of `backend` on to a new generation (slot reused).
+  void bump_generation(const Service&, const IPAddr& backend);
+
+  std::uint32_t vip_slot(const IPAddr&) const;
+  std::uint32_t service_slot(const Service&) const;
+  std::uint16_t dest_index(const Service&, const IPAddr& backend) const;
+
+  Run run(const Bytes& frame, std::uint32_t ingress_ifindex = 0);
+  int run_errno(const Bytes& frame);  // for frames the kernel refuses: -errno, 0 if it ran
+
+  static xvs_flow_key flow_key(const FrameSpec&);
+  std::optional<xvs_flow> flow(const FrameSpec&) const;
+  std::size_t flow_count() const;
+  std::uint64_t reason(std::uint32_t r) const { return dp.reasons().count[r]; }
+  std::uint64_t reasons_total() const;
+
+private:
+  struct Dest {
+    std::uint16_t index;
+    Backend backend;
+    std::uint32_t generation;
+  };
+  struct Svc {
+    std::uint32_t slot;
+    std::map<IPAddr, Dest> dests;
+  };
+  void write_dest(const Svc&, const Dest&);
+
+  std::map<IPAddr, std::uint32_t> vips_;
+  std::map<std::tuple<IPAddr, std::uint16_t, Protocol>, Svc> services_;
+  std::uint16_t next_dest_ = 1;
+  std::uint32_t next_generation_ = 1;
+};
+
+}  // namespace xvs::test

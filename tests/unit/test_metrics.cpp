@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <string>
+
+#include "metrics.hpp"
+
+using namespace xvs::detail;
+
+TEST_CASE("counters_metrics names every counter") {
+  xvs_counters c{1, 2, 3, 4, 5, 6, 7, 8};
+  xvs::Metrics m = counters_metrics(c);
+  CHECK(m == xvs::Metrics{{"packets", 1}, {"octets", 2}, {"flows", 3}, {"errors", 4},
+                          {"syn", 5},     {"ack", 6},    {"fin", 7},   {"rst", 8}});
+}
+
+TEST_CASE("add_reason_metrics gives each reason its documented name") {
+  xvs_reasons r{};
+  for (std::uint32_t i = 0; i < XVS_REASONS; ++i) r.count[i] = 100 + i;
+  r.latency_ns = 4000;
+  r.latency_samples = 100;
+  xvs::Metrics m{{"packets", 9}};
+  add_reason_metrics(m, r);
+
+  CHECK(m.at("packets") == 9);  // existing keys are kept
+  CHECK(m.at("not_ip") == 100 + XVS_R_NOT_IP);
+  CHECK(m.at("not_a_vip") == 100 + XVS_R_NOT_A_VIP);
+  CHECK(m.at("watchdog") == 100 + XVS_R_WATCHDOG);
+  CHECK(m.at("probe_reply") == 100 + XVS_R_PROBE_REPLY);
+  CHECK(m.at("forwarded") == 100 + XVS_R_FORWARDED);
+  CHECK(m.at("icmp_echo_request") == 100 + XVS_R_ICMP_ECHO);
+  CHECK(m.at("too_big") == 100 + XVS_R_TOO_BIG);
+  CHECK(m.at("err_malformed") == 100 + XVS_R_ERR_MALFORMED);
+  CHECK(m.at("err_fragmented") == 100 + XVS_R_ERR_FRAGMENTED);
+  CHECK(m.at("err_ttl_expired") == 100 + XVS_R_ERR_TTL);
+  CHECK(m.at("err_ip_options") == 100 + XVS_R_ERR_IP_OPTIONS);
+  CHECK(m.at("err_protocol") == 100 + XVS_R_ERR_PROTOCOL);
+  CHECK(m.at("err_icmp") == 100 + XVS_R_ERR_ICMP);
+  CHECK(m.at("err_no_service") == 100 + XVS_R_ERR_NO_SERVICE);
+  CHECK(m.at("err_no_backend") == 100 + XVS_R_ERR_NO_BACKEND);
+  CHECK(m.at("err_not_ready") == 100 + XVS_R_ERR_NOT_READY);
+  CHECK(m.at("err_internal") == 100 + XVS_R_ERR_INTERNAL);
+  CHECK(m.at("err_tunnel") == 100 + XVS_R_ERR_TUNNEL);
+  CHECK(m.at("latency_ns") == 40);
+  CHECK(m.at("latency_samples") == 100);
+  CHECK(m.size() == 1 + XVS_REASONS + 2);
+}
+
+TEST_CASE("reason names are distinct, lower case, and bounded") {
+  std::set<std::string> names;
+  for (std::uint32_t i = 0; i < XVS_REASONS; ++i) {
+    const char* n = reason_name(i);
+    REQUIRE(n != nullptr);
+    CHECK(std::string(n).find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string::npos);
+    names.insert(n);
+  }
+  CHECK(names.size() == XVS_REASONS);
+  CHECK(reason_name(XVS_REASONS) == nullptr);
+}
+
+TEST_CASE("average latency is 0 before any sample") {
+  xvs_reasons r{};
+  CHECK(average_latency_ns(r) == 0);
+  r.latency_ns = 90;
+  r.latency_samples = 4;
+  CHECK(average_latency_ns(r) == 22);
+}
