@@ -31,7 +31,7 @@ configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/xvsConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/xvsConfig.cmake
                               INSTALL_DESTINATION ${XVS_CMAKE_DIR})
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/xvsConfigVersion.cmake
-                                 COMPATIBILITY SameMajorVersion)
+                                 COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/xvsConfig.cmake ${PROJECT_BINARY_DIR}/xvsConfigVersion.cmake
         DESTINATION ${XVS_CMAKE_DIR})
 

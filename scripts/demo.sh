@@ -5,16 +5,18 @@
 # layer-2 Direct Server Return, prints who answered and the balancer's statistics, and
 # removes everything. Exit status: 0 when every request was answered.
 #
-#   sudo ./scripts/demo.sh [REQUESTS]      (default 60)
+#   ./scripts/demo.sh [REQUESTS]      (default 60; as root, or via sudo)
 #
 # It builds in build/ (CMake preset `default`), or in $XVS_BUILD_DIR when that is set.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 requests=${1:-60}
 backends=3
+[[ $requests =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [REQUESTS]" >&2; exit 2; }
 
 if [[ $(id -u) -ne 0 ]]; then
-  echo "demo: XDP and network namespaces need root. Run: sudo ./scripts/demo.sh" >&2
+  command -v sudo >/dev/null && exec sudo "$0" "$@"
+  echo "demo: XDP and network namespaces need root; run it as root." >&2
   exit 1
 fi
 
@@ -22,13 +24,12 @@ step() { printf '  %-28s' "$1"; }
 
 echo "libxvs demo: layer-2 Direct Server Return in network namespaces"
 step "dependencies"
-"$root/scripts/install-deps.sh" >/tmp/xvs-demo-deps.log 2>&1 ||
-  { echo "failed:"; cat /tmp/xvs-demo-deps.log; exit 1; }
-rm -f /tmp/xvs-demo-deps.log
+build_log=$(mktemp /tmp/xvs-demo.XXXXXX)
+"$root/scripts/install-deps.sh" >"$build_log" 2>&1 ||
+  { echo "failed:"; cat "$build_log"; rm -f "$build_log"; exit 1; }
 echo "ok"
 
 step "build examples/balancer"
-build_log=$(mktemp /tmp/xvs-demo-build.XXXXXX)
 if [[ -z ${XVS_BUILD_DIR:-} && -f $root/CMakePresets.json ]]; then
   build=$root/build
   configure=(cmake --preset default)
@@ -44,7 +45,10 @@ rm -f "$build_log"
 balancer=$build/examples/balancer/balancer
 echo "ok (${balancer#"$root"/})"
 
+# shellcheck source=../tests/e2e/lib/netns.sh
 source "$root/tests/e2e/lib/netns.sh"
+# shellcheck source=../tests/e2e/lib/check.sh
+source "$root/tests/e2e/lib/check.sh"
 net_trap
 
 step "network"
@@ -58,32 +62,30 @@ step "balancer"
 log=$NET_TMP/balancer.log
 net_spawn lb "$log" "$balancer" -i 5 eth0 "$NET_LB4/24" "$NET_VIP4" "${rips[@]}"
 balancer_pid=$NET_PID
-if ! wait_for 30 grep -q '^ready after' "$log"; then
+if ! wait_line 30 "$balancer_pid" "$log" '^ready after'; then
   echo "not ready within 30 s:"
   cat "$log"
   exit 1
 fi
-echo "$(grep -m1 '^ready after' "$log")"
+grep -m1 '^ready after' "$log"
 
 step "$requests HTTP requests"
 answers=$NET_TMP/answers
-nsx cl bash -c 'for ((i = 0; i < $1; i++)); do
-    curl -sS --noproxy "*" --max-time 3 "http://$2/" 2>/dev/null || echo FAIL
-  done' _ "$requests" "$NET_VIP4" >"$answers"
+http_names cl "http://$NET_VIP4/" "$requests" >"$answers" 2>/dev/null
 failed=$(grep -cx FAIL "$answers" || true)
 echo "$((requests - failed)) answered, $failed failed (each a new TCP connection)"
 for ((i = 1; i <= backends; i++)); do
   n=$(grep -cx "b$i" "$answers" || true)
-  bar=$(printf '%*s' "$n" '' | tr ' ' '#')
-  printf '  %-28s%-4s %-10s %3d  %s\n' "" "b$i" "$(net_b4 "$i")" "$n" "$bar"
+  bar=$(printf '%*s' $((n * 40 / requests)) '' | tr ' ' '#')
+  printf '  %-28s%-3s %-10s %4d  %s\n' "" "b$i" "$(net_b4 "$i")" "$n" "$bar"
 done
-echo "  Replies went from the backends straight to the client: the balancer only forwards"
-echo "  requests (its kernel does not even route: ip_forward=0)."
+echo "  Direct Server Return: each backend answered the client itself, from the VIP on its lo;"
+echo "  the balancer only forwarded requests (its kernel does not even route: ip_forward=0)."
 
 kill -INT "$balancer_pid"
-wait_for 10 net_gone "$balancer_pid" || true
+wait_for 10 net_gone "$balancer_pid" || echo "  the balancer did not exit within 10 s of SIGINT"
 echo
-echo "balancer statistics (its last table):"
+echo "balancer statistics (its last table, printed as SIGINT stopped it):"
 awk '/^──/ { table = "" } { table = table "  " $0 "\n" } END { printf "%s", table }' "$log"
 echo
 net_down

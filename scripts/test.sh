@@ -7,8 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null; then
+    exec sudo --preserve-env=CI "$0" "$@"
+  fi
   echo "scripts/test.sh: the tests load XDP programs and create network namespaces, so they" >&2
-  echo "need root. Run: sudo ./scripts/test.sh" >&2
+  echo "need root; run it as root." >&2
   exit 1
 fi
 

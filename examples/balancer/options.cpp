@@ -5,6 +5,7 @@
 #include <map>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 namespace balancer {
 namespace {
@@ -27,13 +28,24 @@ std::vector<xvs::IPAddr> parse_all(const std::vector<std::string>& texts) {
   return out;
 }
 
+// The option giving the tunnel port that a real server needs; nullptr when it needs none.
+const char* port_option(xvs::TunnelType tunnel, const xvs::IPAddr& rip) {
+  if (tunnel == xvs::TunnelType::GUE) return "-G";
+  if (tunnel == xvs::TunnelType::FOU) return rip.is4() ? "-4" : "-6";
+  return nullptr;
+}
+
 }  // namespace
 
 Settings parse_settings(int argc, char** argv) {
   CLI::App app{
       "Layer-4 Direct Server Return load balancer (libxvs example).\n"
-      "Attaches to INTERFACE, where PREFIX is this host's address (VLAN 1), and balances TCP\n"
-      "connections to VIP (and each -v) on port 80 (or each -p) over every RIP."};
+      "Attaches to <interface>, where <prefix> is this host's address (VLAN 1), and balances\n"
+      "TCP connections to <vip> (and each -v) on port 80 (or each -p) over every <rip>."};
+  app.footer(
+      "Prints statistics every -i seconds. SIGINT, SIGTERM or the end of -r remove the services\n"
+      "and detach. --native on a veth: its peer must run an XDP program (or GRO) and the\n"
+      "senders must not offload checksums, or forwarded frames are lost.");
   app.get_formatter()->column_width(24);
 
   Settings s;
@@ -81,13 +93,17 @@ Settings parse_settings(int argc, char** argv) {
         throw CLI::ValidationError("--other-prefix", "must be of the other address family than " +
                                                     prefix + ": " + other_prefix);
     }
+    s.vips.push_back(xvs::IPAddr::parse(vip));
+    for (const auto& v : parse_all(vips)) s.vips.push_back(v);
+    s.rips = parse_all(rips);
+    for (const auto& d : s.destinations())
+      if (const char* option = port_option(s.tunnel, d.address); option && d.tunnel_port == 0)
+        throw CLI::ValidationError(
+            "--tunnel", fmt::format("{} to {} needs {} PORT", tunnel, d.address, option));
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);  // prints the help or the error
     std::exit(code == 0 ? 0 : 2);
   }
-  s.vips.push_back(xvs::IPAddr::parse(vip));
-  for (const auto& v : parse_all(vips)) s.vips.push_back(v);
-  s.rips = parse_all(rips);
   if (s.ports.empty()) s.ports.push_back(80);
   return s;
 }

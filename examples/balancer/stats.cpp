@@ -54,14 +54,18 @@ bool all_resolved(xvs::Client& client) {
   return true;
 }
 
-void StatsPrinter::row(const std::string& label, const xvs::Stats& stats,
-                       const std::string& extra, const std::string& active) {
-  auto& before = previous_[label];
+void StatsPrinter::row(const std::string& key, const std::string& label,
+                       const xvs::Stats& stats, const std::string& extra,
+                       const std::string& active) {
+  auto& before = previous_[key];
   const auto delta = stats.incoming_packets >= before ? stats.incoming_packets - before : 0;
   before = stats.incoming_packets;
   const auto rate = elapsed_ > 0 ? static_cast<double>(delta) / elapsed_ : 0.0;
-  fmt::print(out_, "{:<36}{:>11}{:>9.0f}{:>11}{:>8}{:>8}  {}\n", label, stats.incoming_packets,
-             rate, human_octets(stats.incoming_bytes), stats.connections, active, extra);
+  auto line = fmt::format("{:<36}{:>11}{:>9.0f}{:>11}{:>8}{:>8}  {}", label,
+                          stats.incoming_packets, rate, human_octets(stats.incoming_bytes),
+                          stats.connections, active, extra);
+  line.erase(line.find_last_not_of(' ') + 1);
+  fmt::print(out_, "{}\n", line);
 }
 
 void StatsPrinter::print(xvs::Client& client) {
@@ -72,26 +76,30 @@ void StatsPrinter::print(xvs::Client& client) {
   const auto info = client.info();
   fmt::print(out_, "{:<36}{:>11}{:>9}{:>11}{:>8}{:>8}\n", "── " + clock_now() + " ──", "packets",
              "pps", "octets", "flows", "active");
-  row("global", info.stats, fmt::format("latency {} ns", info.latency));
+  row("", "global", info.stats, fmt::format("latency {} ns", info.latency));
+  const auto services = client.services();
   for (const auto& vip : client.vips()) {
-    row("  vip " + vip.address.to_string(), vip.stats, "");
-    for (const auto& svc : client.services()) {
+    const auto vip_name = vip.address.to_string();
+    row(vip_name, "  vip " + vip_name, vip.stats, "");
+    for (const auto& svc : services) {
       if (svc.service.address != vip.address) continue;
-      row("    " + endpoint(svc.service), svc.stats, svc.service.sticky ? "sticky" : "");
+      const auto svc_name = endpoint(svc.service);
+      row(svc_name, "    " + svc_name, svc.stats, svc.service.sticky ? "sticky" : "");
       for (const auto& d : client.destinations(svc.service)) {
         std::string state = resolved(d.mac) ? xvs::to_string(d.mac) : "unresolved";
         if (d.destination.disable) state += " disabled";
         if (d.destination.tunnel_type != xvs::TunnelType::None)
           state += fmt::format(" {}", xvs::to_string(d.destination.tunnel_type));
-        row("      -> " + d.destination.address.to_string(), d.stats, state,
+        const auto rip = d.destination.address.to_string();
+        row(svc_name + " " + rip, "      -> " + rip, d.stats, state,
             std::to_string(d.active_connections));
       }
     }
   }
-  std::string reasons;
+  std::string counters;
   for (const auto& [key, value] : info.metrics)
-    if (value != 0 && !in_columns(key)) reasons += fmt::format("  {} {}", key, value);
-  if (!reasons.empty()) fmt::print(out_, "counters:{}\n", reasons);
+    if (value != 0 && !in_columns(key)) counters += fmt::format("  {} {}", key, value);
+  if (!counters.empty()) fmt::print(out_, "counters:{}\n", counters);
   std::fflush(out_);
 }
 

@@ -19,12 +19,13 @@ public:
   void print(xvs::Client& client);
 
 private:
-  void row(const std::string& label, const xvs::Stats& stats, const std::string& extra,
-           const std::string& active = "");
+  // `key` names the object uniquely (labels repeat: one real server in several services).
+  void row(const std::string& key, const std::string& label, const xvs::Stats& stats,
+           const std::string& extra, const std::string& active = "");
   std::FILE* out_;
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
   double elapsed_ = 0;  // seconds since the previous table
-  std::map<std::string, std::uint64_t> previous_;  // packets per row label
+  std::map<std::string, std::uint64_t> previous_;  // packets per row key
 };
 
 // True when the client has services and every destination's next hop MAC is known.

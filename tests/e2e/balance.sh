@@ -18,7 +18,9 @@ balancer=$1
 family=$2
 mode=${3:-generic}
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib/netns.sh
 source "$here/lib/netns.sh"
+# shellcheck source=lib/check.sh
 source "$here/lib/check.sh"
 net_trap
 
@@ -53,7 +55,8 @@ cl_capture=$CAPTURE_PID
 
 net_spawn lb "$log" "$balancer" "${flags[@]}" -i 1 eth0 "$prefix" "$vip" "${rips[@]}"
 balancer_pid=$NET_PID
-wait_for 30 grep -q '^ready after' "$log" || fail "balancer not ready within 30 s"
+wait_line 30 "$balancer_pid" "$log" '^ready after' ||
+  fail "balancer not ready (exited, or 30 s passed)"
 nsx lb ip link show eth0 | grep -q "mtu [0-9]* $attached " || fail "XDP not attached as $attached"
 
 nsx cl ping -c1 -W2 "$lb" >/dev/null || fail "control ping to the balancer"
@@ -74,15 +77,18 @@ wait_for 10 capture_seen "$NET_TMP/cl.pcap" "$control_reply" 2 ||
   fail "client capture did not see both control ping replies: not capturing"
 net_stop "$cl_capture" || true
 net_stop "$lb_capture" || true
-from_backend="eth.src == $(net_mac 0x11) || eth.src == $(net_mac 0x12) || eth.src == $(net_mac 0x13)"
-capture_count total "$NET_TMP/cl.pcap" "$from_vip && tcp"
-capture_count from_backends "$NET_TMP/cl.pcap" "$from_vip && tcp && ($from_backend)"
+from_backend="eth.src == $(net_mac 0x11) || eth.src == $(net_mac 0x12)"
+from_backend+=" || eth.src == $(net_mac 0x13)"
+total=$(capture_count "$NET_TMP/cl.pcap" "$from_vip && tcp") || fail "tshark: client capture"
+from_backends=$(capture_count "$NET_TMP/cl.pcap" "$from_vip && tcp && ($from_backend)") ||
+  fail "tshark: client capture"
 ((total >= 300)) || fail "client capture saw only $total reply segments from the VIP"
 ((total == from_backends)) ||
   fail "$((total - from_backends)) of $total replies reached the client from a non-backend MAC"
-capture_count crossed "$NET_TMP/lb.pcap" "$from_vip"
+crossed=$(capture_count "$NET_TMP/lb.pcap" "$from_vip") || fail "tshark: balancer capture"
 ((crossed == 0)) || fail "$crossed frames from the VIP crossed the balancer"
-pass "IPv$family $mode: all $total reply segments came straight from backend MACs; none crossed the balancer"
+pass "IPv$family $mode: all $total reply segments came straight from backend MACs;" \
+  "none crossed the balancer"
 
 status=0
 net_stop "$balancer_pid" || status=$?

@@ -10,7 +10,9 @@
 set -euo pipefail
 balancer=$1
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib/netns.sh
 source "$here/lib/netns.sh"
+# shellcheck source=lib/check.sh
 source "$here/lib/check.sh"
 net_trap
 
@@ -32,6 +34,7 @@ expect 2 "tunnel" -t vxlan eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
 expect 2 "port" -p 0 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
 expect 2 "other" -P 10.0.0.3/24 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
 expect 2 "interval" -i 0 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
+expect 2 "needs -4 PORT" -t fou eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
 pass "bad arguments: exit 2 with a message naming them"
 
 net_up 1
@@ -39,8 +42,9 @@ missing="nosuch$$"
 status=0
 out=$(nsx lb timeout 20 "$balancer" "$missing" "$NET_LB4/24" "$NET_VIP4" "$(net_b4 1)" 2>&1) ||
   status=$?
-((status == 1)) && grep -q "$missing" <<<"$out" ||
+if ((status != 1)) || ! grep -q "$missing" <<<"$out"; then
   fail "unknown interface: exit $status, expected 1 and a message naming $missing: $out"
+fi
 pass "unknown interface: exit 1, '$out'"
 
 log=$NET_TMP/run.log
@@ -60,7 +64,7 @@ log=$NET_TMP/sigint.log
 net_spawn lb "$log" "$balancer" eth0 "$NET_LB4/24" "$NET_VIP4" "$(net_b4 1)"
 pid=$NET_PID
 CHECK_LOGS+=("$log")
-wait_for 20 grep -q "packets" "$log" || fail "SIGINT: no statistics within 20 s"
+wait_line 20 "$pid" "$log" "packets" || fail "SIGINT: no statistics within 20 s"
 kill -INT "$pid"
 wait_for 5 net_gone "$pid" || fail "SIGINT: still running after 5 s"
 status=0

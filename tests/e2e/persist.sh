@@ -11,7 +11,9 @@ set -euo pipefail
 driver=$1
 family=$2
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib/netns.sh
 source "$here/lib/netns.sh"
+# shellcheck source=lib/check.sh
 source "$here/lib/check.sh"
 net_trap
 
@@ -86,5 +88,7 @@ status=0
 net_stop "$conn_pid" || true
 net_stop "$driver_pid" || status=$?
 ((status == 0)) || fail "driver exited with $status after SIGTERM"
-if nsx lb ip link show eth0 | grep -q xdp; then fail "XDP still attached after the driver exited"; fi
+if nsx lb ip link show eth0 | grep -q xdp; then
+  fail "XDP still attached after the driver exited"
+fi
 pass "IPv$family: driver stopped cleanly, XDP detached"

@@ -80,7 +80,10 @@ Service service(const char* vip, std::uint16_t port, Protocol proto, bool sticky
   return s;
 }
 
-Lab::Lab(std::uint32_t flows_per_cpu) : dp({}, flows_per_cpu) { heartbeat(); }
+Lab::Lab(std::uint32_t flows_per_cpu, std::span<const std::uint8_t> object)
+    : dp(object, flows_per_cpu) {
+  heartbeat();
+}
 
 void Lab::heartbeat(std::int64_t offset_ns, std::uint32_t flags) {
   xvs_settings s{};

@@ -64,7 +64,8 @@ struct RootOnly {
 
 class Lab : RootOnly {
 public:
-  explicit Lab(std::uint32_t flows_per_cpu = 4096);
+  // `object`: a data-plane object to load instead of the embedded one.
+  explicit Lab(std::uint32_t flows_per_cpu = 4096, std::span<const std::uint8_t> object = {});
 
   detail::Dataplane dp;
 

@@ -8,7 +8,7 @@
 #   tally FILE               "b1=33 b2=34 b3=33 FAIL=0"-style summary of a names file
 #   capture_start ROLE FILE  tshark on ROLE's eth0 into FILE; sets CAPTURE_PID
 #   capture_seen FILE FILTER N     FILE holds at least N frames matching FILTER
-#   capture_count VAR FILE FILTER  set VAR to the number of frames of FILE matching FILTER
+#   capture_count FILE FILTER      the number of frames of FILE matching FILTER
 #   actor_start NAME ROLE CMD..    CMD in ROLE's namespace with its stdin/stdout on pipes
 #   actor_say NAME LINE / actor_hear NAME SECS  write a line / read one (sets HEARD)
 
@@ -28,12 +28,14 @@ fail() {
   exit 1
 }
 
+# shellcheck disable=SC2016 # the positional parameters belong to the inner shell
 http_names() {
   nsx "$1" bash -c 'for ((i = 0; i < $2; i++)); do
       curl -gsS --noproxy "*" --max-time 3 "$1" || echo FAIL
     done' _ "$2" "$3"
 }
 
+# shellcheck disable=SC2016
 line_names() {
   nsx "$1" bash -c 'for ((i = 0; i < $3; i++)); do
       timeout 10 "$1" "$4" "$2" "$5" <<<"new" | sed -n "2s/ new\$//p" | grep . || echo FAIL
@@ -51,7 +53,8 @@ tally() {
 capture_start() {
   net_spawn "$1" "$2.log" tshark -n -q -i eth0 -w "$2"
   CAPTURE_PID=$NET_PID
-  wait_for 20 grep -q "Capture started" "$2.log" || fail "tshark did not start in $1: $(cat "$2.log")"
+  wait_for 20 grep -q "Capture started" "$2.log" ||
+    fail "tshark did not start in $1: $(cat "$2.log")"
 }
 
 # capture_seen FILE FILTER N: FILE (still being written) holds at least N matching frames.
@@ -63,10 +66,10 @@ capture_seen() {
 
 capture_count() {
   local frames
-  frames=$(tshark -n -r "$2" -Y "$3" -T fields -e frame.number 2>"$2.err") ||
-    fail "tshark -r $2 -Y '$3': $(cat "$2.err")"
-  printf -v "$1" '%d' "$(grep -c . <<<"$frames" || true)"
+  frames=$(tshark -n -r "$1" -Y "$2" -T fields -e frame.number) || return 1
+  grep -c . <<<"$frames" || true
 }
+
 actor_start() {
   local name=$1 role=$2 fd
   shift 2
@@ -85,6 +88,8 @@ actor_start() {
 actor_say() { echo "$2" >&"${ACTOR_IN[$1]}"; }
 
 actor_hear() {
+  local status=0
   HEARD=""
-  read -r -t "$2" HEARD <&"${ACTOR_OUT[$1]}" || HEARD="(nothing within $2 s)"
+  read -r -t "$2" HEARD <&"${ACTOR_OUT[$1]}" || status=$?
+  ((status == 0)) || HEARD=$( ((status > 128)) && echo "(nothing within $2 s)" || echo "(exited)")
 }

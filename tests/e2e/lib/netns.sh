@@ -19,6 +19,8 @@
 #   net_spawn ROLE LOG CMD..   start CMD in the background in ROLE's namespace; sets NET_PID
 #   net_stop PID    SIGTERM, then SIGKILL after 5 s; returns the process's exit status
 #   wait_for SECS CMD..        poll CMD every 0.1 s until it succeeds; 1 on timeout
+#   wait_line SECS PID LOG RE  wait until LOG has a line matching RE; 1 on timeout or as soon
+#                              as process PID has exited without printing it
 
 NET_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NET_PY=/usr/bin/python3
@@ -31,7 +33,6 @@ NET_LB4=10.0.0.2
 NET_LB6=fd00::2
 NET_HTTP_PORT=80
 NET_LINE_PORT=7000
-NET_BACKENDS=0
 NET_TMP=""
 NET_PIDS=()
 
@@ -54,6 +55,12 @@ wait_for() {
     sleep 0.1
   done
 }
+
+wait_line() {
+  wait_for "$1" line_or_exit "$2" "$3" "$4" && grep -q -- "$4" "$3"
+}
+
+line_or_exit() { grep -q -- "$3" "$2" || net_gone "$1"; }
 
 net_spawn() {
   local role=$1 log=$2
@@ -94,7 +101,6 @@ net_host() {
 net_up() {
   local n=$1 i peer
   NET_TMP=$(mktemp -d /tmp/xvs-e2e.XXXXXX)
-  NET_BACKENDS=$n
   ip netns add "${NET_PREFIX}sw"
   nsx sw sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   ip -n "${NET_PREFIX}sw" link add br0 type bridge stp_state 0 mcast_snooping 0
