@@ -4,18 +4,10 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <linux/if_link.h>
 #include <arpa/inet.h>
-#include <net/if.h>
-#include <zlib.h>
 
-#include <algorithm>
-#include <array>
 #include <cerrno>
-#include <cstdarg>
-#include <cstdio>
-#include <cstring>
-#include <mutex>
+#include <cstdint>
 
 #include <fmt/format.h>
 #include <xvs/error.hpp>
@@ -30,102 +22,15 @@ namespace xvs::detail {
 
 namespace {
 
-constexpr std::size_t kMaxObjectSize = 64u << 20;  // bound for inflating untrusted input
-constexpr std::size_t kLogTailLines = 40;          // of libbpf's output in a load error
-
-// libbpf prints through one process-wide callback. Ours keeps libbpf quiet, except that
-// while a Dataplane loads on this thread its messages (including the verifier log, which
-// libbpf prints when a program is rejected) are captured for the error message.
-thread_local std::string* capture = nullptr;
-
-int print_libbpf(enum libbpf_print_level level, const char* format, va_list args) {
-  if (!capture || level == LIBBPF_DEBUG) return 0;
-  va_list copy;
-  va_copy(copy, args);
-  int n = std::vsnprintf(nullptr, 0, format, copy);
-  va_end(copy);
-  if (n > 0) {
-    std::size_t at = capture->size();
-    capture->resize(at + static_cast<std::size_t>(n) + 1);
-    std::vsnprintf(capture->data() + at, static_cast<std::size_t>(n) + 1, format, args);
-    capture->resize(at + static_cast<std::size_t>(n));
-  }
-  return 0;
-}
-
-class CaptureLibbpf {
-public:
-  CaptureLibbpf() {
-    static std::once_flag once;
-    std::call_once(once, [] { libbpf_set_print(print_libbpf); });
-    capture = &text_;
-  }
-  ~CaptureLibbpf() { capture = nullptr; }
-  CaptureLibbpf(const CaptureLibbpf&) = delete;
-  CaptureLibbpf& operator=(const CaptureLibbpf&) = delete;
-
-  // The last lines: where libbpf and the verifier say what went wrong.
-  std::string tail() const {
-    std::size_t pos = text_.size();
-    for (std::size_t lines = 0; pos > 0 && lines <= kLogTailLines; --pos)
-      if (text_[pos - 1] == '\n') ++lines;
-    return text_.substr(pos);
-  }
-
-private:
-  std::string text_;
-};
-
-[[noreturn]] void fail(const std::string& what, int err) {
-  throw Error(Errc::system, fmt::format("{}: {}", what, std::strerror(err)));
-}
-
-std::string interface_name(int ifindex) {
-  char name[IF_NAMESIZE] = {};
-  if (if_indextoname(static_cast<unsigned>(ifindex), name)) return name;
-  return fmt::format("ifindex {}", ifindex);
-}
-
-bool is_elf(std::span<const std::uint8_t> data) {
-  static constexpr std::array<std::uint8_t, 4> magic{0x7f, 'E', 'L', 'F'};
-  return data.size() >= magic.size() && std::equal(magic.begin(), magic.end(), data.begin());
-}
-
-std::vector<std::uint8_t> inflate_object(std::span<const std::uint8_t> in) {
-  z_stream z{};
-  if (inflateInit(&z) != Z_OK) throw Error(Errc::system, "zlib: inflateInit failed");
-  z.next_in = const_cast<Bytef*>(in.data());  // zlib's API is not const-correct
-  z.avail_in = static_cast<uInt>(in.size());
-  std::vector<std::uint8_t> out;
-  int rc = Z_OK;
-  while (rc == Z_OK && out.size() < kMaxObjectSize) {
-    std::size_t at = out.size();
-    out.resize(at + (in.size() * 4 > 65536 ? in.size() * 4 : 65536));
-    z.next_out = out.data() + at;
-    z.avail_out = static_cast<uInt>(out.size() - at);
-    rc = inflate(&z, Z_NO_FLUSH);
-    out.resize(out.size() - z.avail_out);
-  }
-  inflateEnd(&z);
-  if (rc != Z_STREAM_END)
+// The flow table holds `flows_per_cpu` entries per possible CPU (the default when 0).
+std::uint32_t flow_entries(std::uint32_t flows_per_cpu) {
+  std::uint64_t flows =
+      std::uint64_t{flows_per_cpu ? flows_per_cpu : XVS_DEFAULT_FLOWS_PER_CPU} * possible_cpus();
+  if (flows > UINT32_MAX)
     throw Error(Errc::invalid_argument,
-                fmt::format("BPF object of {} bytes is neither an ELF file nor zlib data "
-                            "(zlib: {})",
-                            in.size(), z.msg ? z.msg : "truncated or too large"));
-  return out;
-}
-
-// Per-CPU map values are laid out at 8-byte strides, one per possible CPU.
-constexpr std::size_t percpu_stride(std::size_t size) { return (size + 7) & ~std::size_t{7}; }
-
-template <typename T>
-std::vector<T> read_percpu(int fd, std::uint32_t key, std::uint32_t cpus, const char* map) {
-  static_assert(sizeof(T) % 8 == 0, "per-CPU values are read in place");
-  static_assert(percpu_stride(sizeof(T)) == sizeof(T));
-  std::vector<T> values(cpus);
-  if (bpf_map_lookup_elem(fd, &key, values.data()) != 0)
-    fail(fmt::format("reading map {} slot {}", map, key), errno);
-  return values;
+                fmt::format("flows_per_cpu {} times {} CPUs exceeds the flow table's limit",
+                            flows_per_cpu, possible_cpus()));
+  return static_cast<std::uint32_t>(flows);
 }
 
 }  // namespace
@@ -134,89 +39,36 @@ std::span<const std::uint8_t> embedded_object() noexcept {
   return {xvs_bpf_object, xvs_bpf_object_size};
 }
 
-std::uint32_t Dataplane::possible_cpus() {
-  int n = libbpf_num_possible_cpus();
-  if (n <= 0) fail("counting possible CPUs", -n);
-  return static_cast<std::uint32_t>(n);
-}
+std::uint32_t Dataplane::possible_cpus() { return detail::possible_cpus(); }
 
-Dataplane::Dataplane(std::span<const std::uint8_t> object, std::uint32_t flows_per_cpu) {
-  cpus_ = possible_cpus();
-  if (object.empty()) object = embedded_object();
-  std::vector<std::uint8_t> elf;
-  if (!is_elf(object)) {
-    elf = inflate_object(object);
-    object = elf;
-  }
-  if (!is_elf(object))
-    throw Error(Errc::invalid_argument, "BPF object: the inflated data is not an ELF file");
+Dataplane::Dataplane(std::span<const std::uint8_t> object, std::uint32_t flows_per_cpu)
+    : obj_(object.empty() ? embedded_object() : object, "xvs",
+           [flows = flow_entries(flows_per_cpu)](bpf_object* obj) {
+             struct bpf_map* flow_map = bpf_object__find_map_by_name(obj, "flows");
+             if (!flow_map) throw Error(Errc::system, "BPF object has no map \"flows\"");
+             if (int err = bpf_map__set_max_entries(flow_map, flows))
+               throw_system("sizing map flows", -err);
+           }),
+      prog_fd_(obj_.program_fd("xvs_xdp")),
+      settings_fd_(map_fd("settings")),
+      vips_fd_(map_fd("vips")),
+      services_fd_(map_fd("services")),
+      dests_fd_(map_fd("destinations")),
+      flows_fd_(map_fd("flows")),
+      counters_fd_(map_fd("counters")),
+      reasons_fd_(map_fd("reasons")),
+      cpus_(possible_cpus()) {}
 
-  std::uint64_t flows = std::uint64_t{flows_per_cpu ? flows_per_cpu : XVS_DEFAULT_FLOWS_PER_CPU} *
-                        cpus_;
-  if (flows > UINT32_MAX)
-    throw Error(Errc::invalid_argument,
-                fmt::format("flows_per_cpu {} times {} CPUs exceeds the flow table's limit",
-                            flows_per_cpu, cpus_));
-
-  CaptureLibbpf log;
-  bpf_object_open_opts opts{};
-  opts.sz = sizeof(opts);
-  opts.object_name = "xvs";
-  obj_ = bpf_object__open_mem(object.data(), object.size(), &opts);
-  if (!obj_) {
-    int err = errno;
-    throw Error(Errc::system,
-                fmt::format("opening BPF object: {}\n{}", std::strerror(err), log.tail()));
-  }
-  try {
-    struct bpf_map* flow_map = bpf_object__find_map_by_name(obj_, "flows");
-    if (!flow_map) throw Error(Errc::system, "BPF object has no map \"flows\"");
-    if (int err = bpf_map__set_max_entries(flow_map, static_cast<std::uint32_t>(flows)))
-      fail("sizing map flows", -err);
-    if (int err = bpf_object__load(obj_))
-      throw Error(Errc::system, fmt::format("loading BPF object: {}\n{}", std::strerror(-err),
-                                            log.tail()));
-    struct bpf_program* prog = bpf_object__find_program_by_name(obj_, "xvs_xdp");
-    if (!prog) throw Error(Errc::system, "BPF object has no program \"xvs_xdp\"");
-    prog_fd_ = bpf_program__fd(prog);
-    settings_fd_ = map_fd("settings");
-    vips_fd_ = map_fd("vips");
-    services_fd_ = map_fd("services");
-    dests_fd_ = map_fd("destinations");
-    flows_fd_ = map_fd("flows");
-    counters_fd_ = map_fd("counters");
-    reasons_fd_ = map_fd("reasons");
-  } catch (...) {
-    bpf_object__close(obj_);
-    throw;
-  }
-}
-
-Dataplane::~Dataplane() { bpf_object__close(obj_); }
+Dataplane::~Dataplane() = default;
 
 int Dataplane::program_fd() const noexcept { return prog_fd_; }
 
-int Dataplane::map_fd(const char* name) const {
-  struct bpf_map* map = bpf_object__find_map_by_name(obj_, name);
-  int fd = map ? bpf_map__fd(map) : -1;
-  if (fd < 0) throw Error(Errc::system, fmt::format("BPF object has no map \"{}\"", name));
-  return fd;
-}
+int Dataplane::map_fd(const char* name) const { return obj_.map_fd(name); }
 
-void Dataplane::attach(int ifindex, bool native) {
-  std::uint32_t flags = native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
-  if (int err = bpf_xdp_attach(ifindex, prog_fd_, flags, nullptr))
-    fail(fmt::format("attaching XDP ({}) to {}", native ? "native" : "generic",
-                     interface_name(ifindex)),
-         -err);
-}
+void Dataplane::attach(int ifindex, bool native) { attach_xdp(prog_fd_, ifindex, native); }
 
 void Dataplane::detach(int ifindex, bool native) noexcept {
-  // Only our program: whatever replaced it since is left alone.
-  bpf_xdp_attach_opts opts{};
-  opts.sz = sizeof(opts);
-  opts.old_prog_fd = prog_fd_;
-  bpf_xdp_detach(ifindex, native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE, &opts);
+  detach_xdp(prog_fd_, ifindex, native);
 }
 
 namespace {
@@ -227,7 +79,7 @@ void update(int fd, const void* key, const void* value, const char* map,
   int err = errno;
   if (err == E2BIG || err == ENOMEM)
     throw Error(Errc::capacity, fmt::format("map {} is full: cannot add {}", map, which));
-  fail(fmt::format("writing {} into map {}", which, map), err);
+  throw_system(fmt::format("writing {} into map {}", which, map), err);
 }
 
 }  // namespace

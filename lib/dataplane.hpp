@@ -11,8 +11,7 @@
 #include <xvs/address.hpp>
 
 #include "../bpf/abi.h"
-
-struct bpf_object;
+#include "bpf_loader.hpp"
 
 namespace xvs::detail {
 
@@ -49,7 +48,7 @@ public:
   static std::uint32_t possible_cpus();
 
 private:
-  struct bpf_object* obj_ = nullptr;
+  BpfObject obj_;
   int prog_fd_ = -1;
   int settings_fd_ = -1, vips_fd_ = -1, services_fd_ = -1, dests_fd_ = -1, flows_fd_ = -1,
       counters_fd_ = -1, reasons_fd_ = -1;

@@ -5,8 +5,6 @@
 
 namespace xvs::test {
 
-namespace {
-
 void put16(Bytes& b, std::uint16_t v) {
   b.push_back(static_cast<std::uint8_t>(v >> 8));
   b.push_back(static_cast<std::uint8_t>(v));
@@ -25,6 +23,8 @@ void set16(Bytes& b, std::size_t at, std::uint16_t v) {
 void put_addr(Bytes& b, const IPAddr& a) {
   b.insert(b.end(), a.bytes().begin(), a.bytes().begin() + static_cast<long>(a.size()));
 }
+
+namespace {
 
 // The transport header and payload, checksum field zero.
 Bytes transport(const FrameSpec& s) {

@@ -56,4 +56,10 @@ std::uint16_t checksum(std::span<const std::uint8_t> bytes, std::uint32_t sum = 
 
 std::string hex(std::span<const std::uint8_t> bytes);  // "0000: 02 ee ..." for diffs
 
+// Appending or writing network-order fields, for builders of further headers.
+void put16(Bytes& b, std::uint16_t v);
+void put32(Bytes& b, std::uint32_t v);
+void set16(Bytes& b, std::size_t at, std::uint16_t v);
+void put_addr(Bytes& b, const IPAddr& a);  // 4 or 16 bytes
+
 }  // namespace xvs::test

@@ -156,9 +156,6 @@ std::uint16_t Lab::dest_index(const Service& s, const IPAddr& backend) const {
   return services_.at(id_of(s)).dests.at(backend).index;
 }
 
-namespace {
-
-// Runs the program once over `in`; the output frame lands in `out` (resized to it).
 int test_run(int prog_fd, const Bytes& in, Bytes& out, xdp_md* ctx, std::uint32_t& retval) {
   out.resize(in.size() + 256);
   bpf_test_run_opts opts{};
@@ -175,8 +172,6 @@ int test_run(int prog_fd, const Bytes& in, Bytes& out, xdp_md* ctx, std::uint32_
   retval = opts.retval;
   return err;
 }
-
-}  // namespace
 
 Run Lab::run(const Bytes& frame, std::uint32_t ingress_ifindex) {
   // Without a context the kernel runs the frame as received on the loopback device.

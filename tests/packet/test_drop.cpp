@@ -21,11 +21,6 @@ struct Services {
   }
 };
 
-void set16(Bytes& f, std::size_t at, std::uint16_t v) {
-  f[at] = static_cast<std::uint8_t>(v >> 8);
-  f[at + 1] = static_cast<std::uint8_t>(v);
-}
-
 // Recomputes the IPv4 header checksum after a test patched the header.
 void fix_ip4_checksum(Bytes& f, const FrameSpec& s) {
   std::size_t l3 = l3_offset(s);

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+// The measuring harness: bench.bpf.c loaded, and BPF_PROG_TEST_RUN driven through it.
+//
+// run()/time() go through bench_wrapper, which restores the frame set with set_frame()
+// before every repetition and tail-calls the target program; run_direct()/time_direct()
+// run a program on its own (for programs that leave the frame valid for the next
+// repetition: the nop and the MAC swap). Times are CPU time of this thread per repetition
+// (CLOCK_THREAD_CPUTIME_ID around the syscall, so sub-nanosecond resolution, and time the
+// thread spends preempted is not counted).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "bpf_loader.hpp"
+#include "frame.hpp"
+#include "stats.hpp"
+
+namespace xvs::bench {
+
+struct Run {
+  int verdict = -1;  // XDP_* of the last repetition
+  Bytes out;         // the frame it left
+};
+
+struct Timed {
+  Summary ns;  // per repetition, one value per round
+  Run last;    // of the last round
+};
+
+class Harness {
+public:
+  Harness();  // throws xvs::Error
+  Harness(const Harness&) = delete;
+  Harness& operator=(const Harness&) = delete;
+
+  int nop() const noexcept { return nop_fd_; }    // returns XDP_TX, touches nothing
+  int swap() const noexcept { return swap_fd_; }  // the floor: swaps the MACs, XDP_TX
+
+  void set_target(int prog_fd);
+  // The frame every repetition starts from. With `vary`, repetition i is made flow
+  // number first_flow + i, or first_flow + i mod span when span > 0 (a distinct source
+  // port/address per number, see bench.bpf.c); the frame's last 16 bits of source address
+  // must then be zero.
+  void set_frame(const Bytes& frame, const std::optional<VaryOffsets>& vary = {},
+                 std::uint64_t first_flow = 0, std::uint64_t span = 0);
+  // One past the highest flow number used since set_frame().
+  std::uint64_t next_flow() const;
+
+  Run run(std::uint32_t repeat, double* ns_per_repetition = nullptr);
+  Timed time(int rounds, std::uint32_t repeat);
+  Run run_direct(int prog_fd, const Bytes& frame, std::uint32_t repeat,
+                 double* ns_per_repetition = nullptr);
+  Timed time_direct(int prog_fd, const Bytes& frame, int rounds, std::uint32_t repeat);
+
+private:
+  detail::BpfObject obj_;
+  int wrapper_fd_ = -1, nop_fd_ = -1, swap_fd_ = -1, frames_fd_ = -1, target_fd_ = -1;
+  Bytes frame_;
+};
+
+}  // namespace xvs::bench
