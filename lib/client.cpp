@@ -368,7 +368,7 @@ void Client::Impl::sync(ServiceState& ss) {
     }
     if (takes_new_flows(d.config) && (entry.flags & XVS_DEST_READY)) {
       MaglevBackend b;
-      b.key = addr.bytes();
+      b.key = maglev_key(addr);
       b.weight = d.config.weight;
       backends.push_back(b);
       indexes.push_back(d.index);

@@ -44,6 +44,13 @@ xvs_service_key service_key(const Service& s) noexcept {
   return key;
 }
 
+std::array<std::uint8_t, 16> maglev_key(const IPAddr& ip) noexcept {
+  std::array<std::uint8_t, 16> key{};
+  const xvs_addr a = to_abi(ip);
+  std::memcpy(key.data(), a.a, key.size());
+  return key;
+}
+
 xvs_dest dest_entry(const Destination& d, const NextHop* hop, std::uint32_t service_slot,
                     std::uint32_t generation) noexcept {
   xvs_dest e{};

@@ -3,6 +3,7 @@
 // shared by the Client and the packet tests so both program the maps the same way.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 
@@ -17,6 +18,10 @@ namespace xvs::detail {
 xvs_addr to_abi(const IPAddr&) noexcept;  // IPv4 as ::ffff:a.b.c.d
 IPAddr from_abi(const xvs_addr&) noexcept;
 xvs_service_key service_key(const Service&) noexcept;
+
+// The identity of a backend in Maglev tables: its address as stored in the data plane, so
+// IPv4 and IPv6 addresses never share a key.
+std::array<std::uint8_t, 16> maglev_key(const IPAddr&) noexcept;
 
 // The entry of a destination reached through `hop`; not READY unless hop->resolved.
 xvs_dest dest_entry(const Destination&, const NextHop* hop, std::uint32_t service_slot,

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "validate.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <xvs/error.hpp>
@@ -16,6 +18,12 @@ void check_unicast(const IPAddr& a, const char* role) {
   if (a.is_unspecified()) invalid(fmt::format("{} address {} is unspecified", role, a));
   if (a.is_loopback()) invalid(fmt::format("{} address {} is a loopback address", role, a));
   if (a.is_multicast()) invalid(fmt::format("{} address {} is a multicast address", role, a));
+  // The data plane stores IPv4 as ::ffff:a.b.c.d; a mapped IPv6 address would alias it.
+  const auto& b = a.bytes();
+  if (a.is6() && std::all_of(b.begin(), b.begin() + 10, [](auto x) { return x == 0; }) &&
+      b[10] == 0xff && b[11] == 0xff)
+    invalid(fmt::format("{} address {} is IPv4-mapped; give the IPv4 address {}.{}.{}.{}", role,
+                        a, b[12], b[13], b[14], b[15]));
 }
 
 void check_vlan_id(std::uint16_t id, const std::string& where) {

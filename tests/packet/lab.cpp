@@ -129,7 +129,7 @@ void Lab::set_service(const Service& s, const std::vector<Backend>& backends) {
     write_dest(svc, d->second);
     if (b.in_table && b.ready) {
       MaglevBackend mb;
-      mb.key = b.address.bytes();
+      mb.key = detail::maglev_key(b.address);
       mb.weight = b.weight;
       table_backends.push_back(mb);
       indexes.push_back(d->second.index);
