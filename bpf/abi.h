@@ -50,6 +50,8 @@ XVS_STATIC_ASSERT(sizeof(struct xvs_addr) == 16, "xvs_addr layout");
 /* Map "settings": ARRAY[1]. Written by the control plane about once a second. */
 enum xvs_settings_flags {
 	XVS_SETTINGS_MULTI_INTERFACE = 1 << 0, /* several interfaces and not bonded: redirect */
+	XVS_SETTINGS_QUEUE_FLOWS = 1 << 1,     /* queue flows for read_flow() (it was called) */
+	XVS_SETTINGS_SHARED_FLOWS = 1 << 2,    /* consult "shared_flows" (write_flow() stored one) */
 };
 struct xvs_settings {
 	xvs_u64 heartbeat_ns; /* CLOCK_MONOTONIC of the last refresh; stale -> fail open */
@@ -64,6 +66,24 @@ struct xvs_vip {
 	xvs_u32 pad;
 };
 XVS_STATIC_ASSERT(sizeof(struct xvs_vip) == 8, "xvs_vip layout");
+
+/* Map "vip_filter": ARRAY[1], a bitmap over hashed addresses with the bit of every VIP set.
+ * A clear bit proves "not a VIP" without the hash lookup in "vips", on the path most of a
+ * host's traffic takes. lib/dataplane.cpp maintains it together with "vips". */
+#define XVS_VIP_FILTER_BITS 65536
+struct xvs_vip_filter {
+	xvs_u64 bits[XVS_VIP_FILTER_BITS / 64];
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_vip_filter) == XVS_VIP_FILTER_BITS / 8, "vip_filter layout");
+
+/* The filter bit of an address: its four words folded, then multiplicative hashing (the top
+ * 16 bits of the low 64 bits of the product). Here so that both sides compute it alike. */
+static inline xvs_u32 xvs_vip_filter_bit(const struct xvs_addr *a)
+{
+	xvs_u64 x = a->a[0] ^ a->a[1] ^ a->a[2] ^ a->a[3];
+
+	return (xvs_u32)((x * 0x9e3779b97f4a7c15ull) >> 48);
+}
 
 /* Map "services": HASH xvs_service_key -> xvs_service (maglev table inline, so one lookup
  * yields everything a new flow needs; replacing the element is atomic for readers). */
@@ -127,13 +147,18 @@ struct xvs_flow_key {
 };
 XVS_STATIC_ASSERT(sizeof(struct xvs_flow_key) == 40, "xvs_flow_key layout");
 
+/* Also the value of "shared_flows" (flows written by peers, seen_ns = when written). */
 struct xvs_flow {
 	xvs_u32 generation; /* of the destination when the flow was created */
 	xvs_u16 dest;       /* destination index */
 	xvs_u16 pad;
 	xvs_u64 seen_ns;    /* coarse monotonic time of the last packet */
+	/* The backend's address: when dest moved to another generation (the slot was reused,
+	 * or a new process numbers destinations differently) the flow finds its backend again
+	 * through "backends" instead of being re-hashed. */
+	struct xvs_addr backend;
 };
-XVS_STATIC_ASSERT(sizeof(struct xvs_flow) == 16, "xvs_flow layout");
+XVS_STATIC_ASSERT(sizeof(struct xvs_flow) == 32, "xvs_flow layout");
 
 /* Map "counters": PERCPU_ARRAY of xvs_counters, one slot per object:
  * 0 global, then VIPs, services and destinations at the offsets below. */
@@ -189,5 +214,56 @@ struct xvs_reasons {
 	xvs_u64 seen;            /* packets seen (drives sampling) */
 };
 XVS_STATIC_ASSERT(sizeof(struct xvs_reasons) == 8 * (XVS_REASONS + 3), "xvs_reasons layout");
+
+/* Flow sharing between balancers and flow tables kept across restarts (docs/flows.md). */
+#define XVS_FLOW_QUEUE_SIZE 65536 /* records awaiting read_flow(); more are counted, not queued */
+/* A flow is queued again when a refresh of its seen_ns crosses a 2^32 ns (~4.3 s) boundary:
+ * at most once per period per flow, with no extra field in the flow entry. */
+#define XVS_SHARE_PERIOD_SHIFT 32
+/* Bumped whenever the layout or meaning of a pinned map changes: a process finding pins of
+ * another layout starts afresh instead of misreading them. */
+#define XVS_PIN_LAYOUT 1
+
+/* Map "flow_queue": QUEUE of xvs_flow_event, pushed when a flow is created (or promoted from
+ * "shared_flows") and periodically while it lives; popped by read_flow(). */
+struct xvs_flow_event {
+	struct xvs_flow_key key;
+	struct xvs_addr backend;
+	xvs_u64 time_ns; /* coarse monotonic time of the push */
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_flow_event) == 64, "xvs_flow_event layout");
+
+/* Map "backends": HASH (service, backend address) -> this process's destination index and
+ * generation, maintained by the control plane for every destination. */
+struct xvs_backend_key {
+	struct xvs_service_key service;
+	struct xvs_addr addr;
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_backend_key) == 36, "xvs_backend_key layout");
+
+struct xvs_backend {
+	xvs_u32 generation;
+	xvs_u16 dest;
+	xvs_u16 pad;
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_backend) == 8, "xvs_backend layout");
+
+/* Map "share_counters": PERCPU_ARRAY[1]. Not reasons: these count flows, not packets. */
+struct xvs_share_counters {
+	xvs_u64 queued;      /* flow events pushed into "flow_queue" */
+	xvs_u64 queue_full;  /* flow events lost because "flow_queue" was full */
+	xvs_u64 shared_hits; /* packets placed by a "shared_flows" entry (local miss) */
+	xvs_u64 rebound;     /* flow entries re-bound to their backend by address */
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_share_counters) == 32, "xvs_share_counters layout");
+
+/* Map "pin_state": ARRAY[1], pinned with "flows" and "shared_flows"; never read by the
+ * program. generation: every generation a process may have given a destination is below
+ * it, so a new process never reuses one that a kept flow entry names. */
+struct xvs_pin_state {
+	xvs_u32 layout; /* XVS_PIN_LAYOUT; 0 in a map just created */
+	xvs_u32 generation;
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_pin_state) == 8, "xvs_pin_state layout");
 
 #endif /* XVS_ABI_H */

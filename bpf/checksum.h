@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include <linux/ip.h>
 #include <bpf/bpf_helpers.h>
+#include "abi.h"
 
 static __always_inline __u16 xvs_fold32(__u32 s)
 {
@@ -47,6 +48,63 @@ static __always_inline int xvs_ip4_csum_ok(struct iphdr *ip, __u32 hl, void *dat
 		s += w[i];
 	}
 	return xvs_fold64(s) == 0xffff;
+}
+
+/* The sum of an address's 16-bit words (IPv4: the last 4 bytes of the mapped form), for
+ * pseudo-headers. Not folded. */
+static __always_inline __u64 xvs_sum_addr(const struct xvs_addr *a, int v6)
+{
+	if (!v6)
+		return a->a[3];
+	return (__u64)a->a[0] + a->a[1] + a->a[2] + a->a[3];
+}
+
+#define XVS_SUM_MAX 1240 /* the longest ICMP error message (IPv6: 1280 - 40) */
+
+/* The sum (not folded) of the `len` bytes at `start` (len <= XVS_SUM_MAX), which the caller
+ * has proven to lie inside the frame. A loop over the bytes (16 per round): only the rare
+ * ICMP error path may use it. The last len % 16 bytes are summed first, so that the loop's
+ * exits lead straight out: the verifier walks what follows a loop once per exit. */
+static __always_inline __u64 xvs_sum_bytes(void *start, __u32 len, void *data_end)
+{
+	__u32 *w = start;
+	__u32 blocks = len / 16;
+	__u8 *tail = start + blocks * 16;
+	__u64 s = 0;
+
+	if (len > XVS_SUM_MAX)
+		return 0;
+#pragma unroll
+	for (__u32 i = 0; i < 3; i++) {
+		if ((len & 12) <= i * 4)
+			break;
+		if ((void *)(tail + 4) > data_end)
+			return 0;
+		s += *(__u32 *)tail;
+		tail += 4;
+	}
+	if (len & 2) {
+		if ((void *)(tail + 2) > data_end)
+			return 0;
+		s += *(__u16 *)tail;
+		tail += 2;
+	}
+	if (len & 1) {
+		/* The last byte is the high-order byte of a word padded with zero (RFC 1071). */
+		__u8 word[2] = {0, 0};
+
+		if ((void *)(tail + 1) > data_end)
+			return 0;
+		word[0] = *tail;
+		s += *(__u16 *)word;
+	}
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < XVS_SUM_MAX / 16; i++) {
+		if (i >= blocks || (void *)(w + 4 * i + 4) > data_end)
+			break;
+		s += (__u64)w[4 * i] + w[4 * i + 1] + w[4 * i + 2] + w[4 * i + 3];
+	}
+	return s;
 }
 
 #endif /* XVS_CHECKSUM_H */

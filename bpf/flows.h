@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* Choosing the destination of a TCP/UDP packet: the flow table first, then Maglev. */
+/* Choosing the destination of a TCP/UDP packet: the flow table first, then the flows shared
+ * by peers, then Maglev. */
 #ifndef XVS_FLOWS_H
 #define XVS_FLOWS_H
 
@@ -11,14 +12,16 @@
 #include "hash.h"
 #include "maps.h"
 #include "parse.h"
+#include "share.h"
 
 #define XVS_FLOW_REFRESH_NS 1000000000ull
 
-/* A flow entry's destination, or NULL when there is none or it is stale: the destination
- * slot was reused or cleared since (its generation moved on). A hit needs neither the
- * services map nor the hash: the destination names its service's counter slot. */
-static __always_inline struct xvs_dest *xvs_flow_dest(struct xvs_pkt *p, struct xvs_meter *m,
-						      __u64 now)
+/* A flow entry's destination, or NULL when there is none or its backend is no longer a
+ * destination of the service (see xvs_entry_dest). A hit needs neither the services map nor
+ * the hash: the destination names its service's counter slot. */
+static __always_inline struct xvs_dest *xvs_flow_dest(struct xvs_pkt *p,
+						      const struct xvs_settings *s,
+						      struct xvs_meter *m, __u64 now)
 {
 	struct xvs_flow *f = bpf_map_lookup_elem(&flows, &p->key);
 	struct xvs_dest *d;
@@ -26,14 +29,18 @@ static __always_inline struct xvs_dest *xvs_flow_dest(struct xvs_pkt *p, struct 
 
 	if (!f)
 		return NULL;
-	idx = f->dest;
-	d = bpf_map_lookup_elem(&destinations, &idx);
-	if (!d || d->generation != f->generation)
+	d = xvs_entry_dest(f, &p->key, &idx);
+	if (!d)
 		return NULL;
 	/* Write at most about once a second: a store per packet would bounce the entry's
-	 * cache line between CPUs serving the same flow. */
-	if (now - f->seen_ns > XVS_FLOW_REFRESH_NS)
+	 * cache line between CPUs serving the same flow. A live flow is shared again when the
+	 * refresh starts a new sharing period. */
+	if (now - f->seen_ns > XVS_FLOW_REFRESH_NS) {
+		if ((s->flags & XVS_SETTINGS_QUEUE_FLOWS) &&
+		    ((now ^ f->seen_ns) >> XVS_SHARE_PERIOD_SHIFT))
+			xvs_share_flow(&p->key, &f->backend, now);
 		f->seen_ns = now;
+	}
 	m->svc = d->service;
 	m->dest = idx;
 	return d;
@@ -48,18 +55,48 @@ static __always_inline int xvs_creates_flow(const struct xvs_pkt *p)
 	       (p->tcp_flags & (XVS_TCP_SYN | XVS_TCP_ACK)) != XVS_TCP_SYN;
 }
 
+/* Enters the flow into this node's table (queued for peers when sharing is on). A failed
+ * insert only costs the flow its memory: the next packet is placed the same way. */
+static __always_inline void xvs_remember_flow(const struct xvs_pkt *p,
+					      const struct xvs_settings *s,
+					      const struct xvs_dest *d, __u32 idx, __u64 now)
+{
+	struct xvs_flow f = {
+		.generation = d->generation,
+		.dest = (__u16)idx,
+		.seen_ns = now,
+		.backend = d->daddr,
+	};
+
+	bpf_map_update_elem(&flows, &p->key, &f, BPF_ANY);
+	if (s->flags & XVS_SETTINGS_QUEUE_FLOWS)
+		xvs_share_flow(&p->key, &d->daddr, now);
+}
+
 /* The destination for this packet; on failure NULL with the reason in *reason. */
-static __always_inline struct xvs_dest *xvs_pick_dest(struct xvs_pkt *p, struct xvs_meter *m,
-						      __u64 now, int *reason)
+static __always_inline struct xvs_dest *xvs_pick_dest(struct xvs_pkt *p,
+						      const struct xvs_settings *s,
+						      struct xvs_meter *m, __u64 now, int *reason)
 {
 	struct xvs_service_key sk;
 	struct xvs_service *svc;
 	struct xvs_dest *d;
 	__u32 idx;
 
-	d = xvs_flow_dest(p, m, now);
+	d = xvs_flow_dest(p, s, m, now);
 	if (d)
 		return d;
+	/* A peer's flow that moved here: promoted into the local table, but not a new flow. */
+	if (s->flags & XVS_SETTINGS_SHARED_FLOWS) {
+		d = xvs_shared_dest(&p->key, &idx);
+		if (d) {
+			m->svc = d->service;
+			m->dest = idx;
+			if (xvs_creates_flow(p))
+				xvs_remember_flow(p, s, d, idx, now);
+			return d;
+		}
+	}
 
 	sk.addr = p->key.daddr;
 	sk.port = p->key.dport;
@@ -85,14 +122,7 @@ static __always_inline struct xvs_dest *xvs_pick_dest(struct xvs_pkt *p, struct 
 	}
 	m->dest = idx;
 	if (xvs_creates_flow(p)) {
-		struct xvs_flow f = {
-			.generation = d->generation,
-			.dest = (__u16)idx,
-			.seen_ns = now,
-		};
-
-		/* A failed insert only costs the flow its memory: Maglev still places it. */
-		bpf_map_update_elem(&flows, &p->key, &f, BPF_ANY);
+		xvs_remember_flow(p, s, d, idx, now);
 		m->new_flow = 1;
 	}
 	return d;

@@ -22,6 +22,13 @@ struct {
 	__type(value, struct xvs_vip);
 } vips SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xvs_vip_filter);
+} vip_filter SEC(".maps");
+
 /* 16 KiB values: allocate on update rather than preallocating every slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -61,5 +68,41 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xvs_reasons);
 } reasons SEC(".maps");
+
+/* Flow sharing and restarts (share.h, docs/flows.md). "shared_flows" is sized like "flows"
+ * at load time; it is written by the control plane only, so one common LRU list suffices. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct xvs_flow_key);
+	__type(value, struct xvs_flow);
+} shared_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, XVS_FLOW_QUEUE_SIZE);
+	__type(value, struct xvs_flow_event);
+} flow_queue SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVS_MAX_DESTINATIONS);
+	__type(key, struct xvs_backend_key);
+	__type(value, struct xvs_backend);
+} backends SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xvs_share_counters);
+} share_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xvs_pin_state);
+} pin_state SEC(".maps");
 
 #endif /* XVS_MAPS_H */

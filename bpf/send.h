@@ -1,70 +1,46 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* Sending a packet to its destination: the checks every path shares, the TTL decrement,
- * then the path by tunnel type (layer 2 for now; encapsulations get their own header), and
- * the choice between XDP_TX and a redirect. */
+ * then the path by tunnel type (layer-2 rewrite, or encapsulation: encap.h), and the choice
+ * between XDP_TX and a redirect. */
 #ifndef XVS_SEND_H
 #define XVS_SEND_H
 
 #include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
-#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include "abi.h"
-#include "checksum.h"
 #include "counters.h"
+#include "encap.h"
 #include "parse.h"
-
-/* The caller validated the IP header, so TTL > 1 here. */
-static __always_inline void xvs_decrement_ttl(struct xvs_pkt *p)
-{
-	if (p->ipv6) {
-		struct ipv6hdr *ip6 = p->l3;
-
-		if ((void *)(ip6 + 1) <= p->data_end)
-			ip6->hop_limit--;
-	} else {
-		struct iphdr *ip = p->l3;
-		__u16 *ttl_proto = (__u16 *)&ip->ttl;
-		__u16 old;
-
-		if ((void *)(ip + 1) > p->data_end)
-			return;
-		old = *ttl_proto;
-		ip->ttl--;
-		xvs_csum_replace(&ip->check, old, *ttl_proto);
-	}
-}
-
-/* Direct Server Return on the backend's VLAN: new MACs, and the VLAN ID of an existing
- * 802.1Q tag (PCP and DEI kept). An untagged frame stays untagged. */
-static __always_inline void xvs_l2_rewrite(struct xvs_pkt *p, const struct xvs_dest *d)
-{
-	struct ethhdr *eth = p->eth;
-	struct xvs_vlan_hdr *vlan = p->vlan;
-
-	if ((void *)(eth + 1) > p->data_end)
-		return;
-	__builtin_memcpy(eth->h_dest, d->mac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, d->src_mac, ETH_ALEN);
-	if (vlan && (void *)(vlan + 1) <= p->data_end)
-		vlan->tci = (vlan->tci & bpf_htons(0xf000)) | bpf_htons(d->vlan & 0x0fff);
-}
+#include "rewrite.h"
+#include "too_big.h"
 
 static __always_inline int xvs_send(struct xdp_md *ctx, struct xvs_pkt *p,
 				    const struct xvs_dest *d, const struct xvs_settings *s,
 				    struct xvs_meter *m)
 {
+	struct xvs_inner in;
+	__u32 over = 0;
+
 	if (!(d->flags & XVS_DEST_READY))
 		return xvs_finish(m, XVS_R_ERR_NOT_READY);
-	switch (d->tunnel) {
-	case XVS_TUNNEL_NONE:
-		xvs_decrement_ttl(p);
-		xvs_l2_rewrite(p, d);
-		break;
-	default:
-		return xvs_finish(m, XVS_R_ERR_TUNNEL);
+	if (d->tunnel != XVS_TUNNEL_NONE) {
+		over = xvs_overhead(d);
+		if (!over)
+			return xvs_finish(m, XVS_R_ERR_TUNNEL);
+		xvs_inner_of(p, &in);
+		/* Checked before anything changes: the error quotes the packet as it came. A
+		 * packet of exactly the MTU fits. */
+		if (p->ip_len + over > d->mtu)
+			return xvs_finish(m, xvs_opaque(xvs_too_big(ctx, &p->key, &in,
+								    d->mtu > over ? d->mtu - over : 0)));
+	}
+	xvs_decrement_ttl(p);
+	xvs_l2_rewrite(p, d);
+	if (over) {
+		int r = xvs_opaque(xvs_encap(ctx, d, &p->key, &in));
+
+		if (r != XVS_OK)
+			return xvs_finish(m, r);
 	}
 	m->reason = XVS_R_FORWARDED;
 	/* Several interfaces that are not one bond: leave by the destination's interface. */

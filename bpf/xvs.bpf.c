@@ -12,6 +12,16 @@
 #include "parse.h"
 #include "send.h"
 
+/* False when "vip_filter" proves `a` is no VIP; true means "look it up". */
+static __always_inline int xvs_maybe_vip(const struct xvs_addr *a)
+{
+	const __u32 zero = 0;
+	struct xvs_vip_filter *f = bpf_map_lookup_elem(&vip_filter, &zero);
+	__u32 bit = xvs_vip_filter_bit(a);
+
+	return !f || (f->bits[bit / 64] & (1ull << (bit % 64)));
+}
+
 static __always_inline int xvs_handle(struct xdp_md *ctx, struct xvs_meter *m)
 {
 	const __u32 zero = 0;
@@ -25,7 +35,9 @@ static __always_inline int xvs_handle(struct xdp_md *ctx, struct xvs_meter *m)
 	r = xvs_parse_l3(ctx, &p);
 	if (r != XVS_OK)
 		return xvs_finish(m, r);
-	/* Most of a host's traffic leaves here: one hash lookup, no clock. */
+	/* Most of a host's traffic leaves here, without a hash lookup or a clock read. */
+	if (!xvs_maybe_vip(&p.key.daddr))
+		return xvs_finish(m, XVS_R_NOT_A_VIP);
 	vip = bpf_map_lookup_elem(&vips, &p.key.daddr);
 	if (!vip)
 		return xvs_finish(m, XVS_R_NOT_A_VIP);
@@ -54,7 +66,7 @@ static __always_inline int xvs_handle(struct xdp_md *ctx, struct xvs_meter *m)
 		return xvs_finish(m, r);
 	m->tcp_flags = p.tcp_flags;
 
-	d = xvs_pick_dest(&p, m, now, &r);
+	d = xvs_pick_dest(&p, s, m, now, &r);
 	if (!d)
 		return xvs_finish(m, r);
 	return xvs_send(ctx, &p, d, s, m);

@@ -6,6 +6,7 @@
 #include <xvs/client.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -22,6 +23,8 @@
 
 #include "dataplane.hpp"
 #include "entries.hpp"
+#include "flow_maps.hpp"
+#include "flows.hpp"
 #include "maglev.hpp"
 #include "metrics.hpp"
 #include "netinfo.hpp"
@@ -111,6 +114,8 @@ public:
   void set_service(const Service&, const std::vector<Destination>&);
   std::vector<VIP> vips();
   VIP vip(const IPAddr&);
+  std::vector<std::uint8_t> read_flow();
+  void write_flow(std::span<const std::uint8_t>);
 
 private:
   // Detaches on destruction what it attached, so a constructor that throws half way leaves
@@ -156,6 +161,7 @@ private:
   std::vector<std::string> names_;
   std::vector<int> ifindexes_;
   Dataplane dp_;
+  FlowMaps flow_maps_;
   Attachments attachments_;
   Pinger pinger_;
 
@@ -169,6 +175,9 @@ private:
   Slots dest_slots_{1, XVS_MAX_DESTINATIONS - 1};
   std::uint32_t generation_ = 0;
   std::unordered_map<IPAddr, Clock::time_point> pinged_;
+  // Flow sharing is switched on in the data plane once used (docs/flows.md).
+  std::atomic<bool> queue_flows_{false};
+  bool shared_flows_ = false;
 
   std::condition_variable wake_;
   bool stop_ = false;
@@ -205,8 +214,13 @@ Client::Impl::Impl(std::vector<std::string> interfaces, Options options)
       ifindexes_(interface_indexes(names_)),
       dp_(options_.bpf_program.empty() ? embedded_object()
                                        : std::span<const std::uint8_t>(options_.bpf_program),
-          options_.flows_per_cpu ? options_.flows_per_cpu : XVS_DEFAULT_FLOWS_PER_CPU),
+          options_.flows_per_cpu ? options_.flows_per_cpu : XVS_DEFAULT_FLOWS_PER_CPU,
+          options_.pin_path,
+          [this](const std::string& what) { log("pinned state", {{"event", what}}); }),
+      flow_maps_(dp_),
       attachments_(dp_, options_.driver_mode) {
+  // Kept flow entries (pin_path) name generations up to the floor: never reuse one.
+  generation_ = flow_maps_.generation_floor();
   config_.ipv4_vlans = options_.ipv4_vlans;
   config_.ipv6_vlans = options_.ipv6_vlans;
   config_.routes = options_.routes;
@@ -236,6 +250,8 @@ void Client::Impl::write_settings() {
   xvs_settings s{};
   s.heartbeat_ns = monotonic_ns();
   if (ifindexes_.size() > 1 && !options_.bonding) s.flags |= XVS_SETTINGS_MULTI_INTERFACE;
+  if (queue_flows_) s.flags |= XVS_SETTINGS_QUEUE_FLOWS;
+  if (shared_flows_) s.flags |= XVS_SETTINGS_SHARED_FLOWS;
   dp_.set_settings(s);
 }
 
@@ -313,6 +329,8 @@ void Client::Impl::add_destination(ServiceState& ss, const Destination& d) {
   ds.config = d;
   ds.index = static_cast<std::uint16_t>(*dest_slots_.take());
   ds.generation = ++generation_;
+  flow_maps_.reserve_generation(ds.generation);
+  flow_maps_.bind_backend(ss.config, d.address, ds.index, ds.generation);
   dp_.reset_counters(XVS_COUNTERS_DEST(ds.index));
   ss.dests.emplace(d.address, std::move(ds));
   log("destination created",
@@ -324,6 +342,7 @@ void Client::Impl::add_destination(ServiceState& ss, const Destination& d) {
 std::uint16_t Client::Impl::forget_destination(ServiceState& ss,
                                                std::map<IPAddr, DestState>::iterator it) {
   std::uint16_t index = it->second.index;
+  flow_maps_.unbind_backend(ss.config, it->first);
   log("destination removed", {{"service", describe(ss.config)},
                               {"destination", it->first.to_string()}});
   ss.dests.erase(it);
@@ -423,7 +442,10 @@ void Client::Impl::remove_service(const Service& s) {
     dp_.erase_service(service_key(s));
   }
   std::vector<std::uint16_t> indexes;
-  for (const auto& [_, d] : it->second.dests) indexes.push_back(d.index);
+  for (const auto& [addr, d] : it->second.dests) {
+    flow_maps_.unbind_backend(s, addr);
+    indexes.push_back(d.index);
+  }
   retire(indexes);
   service_slots_.release(it->second.slot);
   services_.erase(it);
@@ -588,8 +610,43 @@ Info Client::Impl::info() {
   out.stats = stats_of(c);
   out.metrics = counters_metrics(c);
   add_reason_metrics(out.metrics, r);
+  flow_maps_.add_metrics(out.metrics);
   out.latency = r.latency_samples ? r.latency_ns / r.latency_samples : 0;
   return out;
+}
+
+// --- flow sharing (docs/flows.md) ---------------------------------------------------------
+
+std::vector<std::uint8_t> Client::Impl::read_flow() {
+  if (!queue_flows_.exchange(true)) {
+    std::lock_guard lock(mu_);
+    write_settings();
+  }
+  auto event = flow_maps_.pop_recent(monotonic_ns());
+  return event ? encode_flow(flow_record(*event)) : std::vector<std::uint8_t>{};
+}
+
+// A record naming a service or backend unknown here is refused like a malformed one: the
+// caller learns that the peers' configurations differ.
+void Client::Impl::write_flow(std::span<const std::uint8_t> bytes) {
+  const FlowRecord r = decode_flow(bytes);
+  const Service s = service_of(r);
+  std::lock_guard lock(mu_);
+  auto it = services_.find(id_of(s));
+  if (it == services_.end())
+    throw Error(Errc::invalid_argument,
+                fmt::format("flow record for service {}, which does not exist", describe(s)));
+  auto d = it->second.dests.find(r.backend);
+  if (d == it->second.dests.end())
+    throw Error(Errc::invalid_argument,
+                fmt::format("flow record for backend {}, which is not a destination of {}",
+                            r.backend, describe(s)));
+  flow_maps_.set_shared(flow_key(r), r.backend, d->second.index, d->second.generation,
+                        monotonic_ns());
+  if (!shared_flows_) {
+    shared_flows_ = true;
+    write_settings();
+  }
 }
 
 // --- background refresh --------------------------------------------------------------------
@@ -678,15 +735,11 @@ void Client::set_service(const Service& s, const std::vector<Destination>& ds) {
 std::vector<VIP> Client::vips() { return impl_->vips(); }
 VIP Client::vip(const IPAddr& a) { return impl_->vip(a); }
 
-// Health-check NAT and flow sharing arrive with their own issues; until then the answers
-// are the documented "nothing" values.
+std::vector<std::uint8_t> Client::read_flow() { return impl_->read_flow(); }
+void Client::write_flow(std::span<const std::uint8_t> record) { impl_->write_flow(record); }
+
+// Health-check NAT arrives with its own issue; until then the answer is the documented
+// "nothing" value.
 IPAddr Client::nat(const IPAddr&, const IPAddr&) { return IPAddr{}; }
-std::vector<std::uint8_t> Client::read_flow() { return {}; }
-void Client::write_flow(std::span<const std::uint8_t> record) {
-  throw Error(Errc::invalid_argument,
-              fmt::format("write_flow: flow records are not supported by this version "
-                          "(record of {} bytes rejected)",
-                          record.size()));
-}
 
 }  // namespace xvs

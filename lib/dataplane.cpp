@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <memory>
 
 #include <fmt/format.h>
 #include <xvs/error.hpp>
@@ -41,13 +42,18 @@ std::span<const std::uint8_t> embedded_object() noexcept {
 
 std::uint32_t Dataplane::possible_cpus() { return detail::possible_cpus(); }
 
-Dataplane::Dataplane(std::span<const std::uint8_t> object, std::uint32_t flows_per_cpu)
+Dataplane::Dataplane(std::span<const std::uint8_t> object, std::uint32_t flows_per_cpu,
+                     const std::string& pin_dir, const PinLog& log)
     : obj_(object.empty() ? embedded_object() : object, "xvs",
-           [flows = flow_entries(flows_per_cpu)](bpf_object* obj) {
-             struct bpf_map* flow_map = bpf_object__find_map_by_name(obj, "flows");
-             if (!flow_map) throw Error(Errc::system, "BPF object has no map \"flows\"");
-             if (int err = bpf_map__set_max_entries(flow_map, flows))
-               throw_system("sizing map flows", -err);
+           [flows = flow_entries(flows_per_cpu), &pin_dir, &log](bpf_object* obj) {
+             for (const char* name : {"flows", "shared_flows"}) {
+               struct bpf_map* map = bpf_object__find_map_by_name(obj, name);
+               if (!map)
+                 throw Error(Errc::system, fmt::format("BPF object has no map \"{}\"", name));
+               if (int err = bpf_map__set_max_entries(map, flows))
+                 throw_system(fmt::format("sizing map {}", name), -err);
+             }
+             prepare_pins(obj, pin_dir, log);
            }),
       prog_fd_(obj_.program_fd("xvs_xdp")),
       settings_fd_(map_fd("settings")),
@@ -57,6 +63,7 @@ Dataplane::Dataplane(std::span<const std::uint8_t> object, std::uint32_t flows_p
       flows_fd_(map_fd("flows")),
       counters_fd_(map_fd("counters")),
       reasons_fd_(map_fd("reasons")),
+      vip_filter_fd_(map_fd("vip_filter")),
       cpus_(possible_cpus()) {}
 
 Dataplane::~Dataplane() = default;
@@ -89,11 +96,42 @@ void Dataplane::set_settings(const xvs_settings& s) {
   update(settings_fd_, &key, &s, "settings", "the settings");
 }
 
-void Dataplane::set_vip(const xvs_addr& addr, const xvs_vip& vip) {
-  update(vips_fd_, &addr, &vip, "vips", fmt::format("VIP {}", from_abi(addr)));
+namespace {
+
+std::array<std::uint32_t, 4> words(const xvs_addr& a) { return {a.a[0], a.a[1], a.a[2], a.a[3]}; }
+
+}  // namespace
+
+void Dataplane::write_vip_filter() {
+  auto filter = std::make_unique<xvs_vip_filter>();
+  for (const auto& [_, bit] : vip_bits_) filter->bits[bit / 64] |= std::uint64_t{1} << (bit % 64);
+  const std::uint32_t key = 0;
+  update(vip_filter_fd_, &key, filter.get(), "vip_filter", "the VIP filter");
 }
 
-void Dataplane::erase_vip(const xvs_addr& addr) noexcept { bpf_map_delete_elem(vips_fd_, &addr); }
+// The filter bit is set before the VIP appears and cleared after it is gone: a set bit
+// without a VIP only costs a lookup, a VIP without its bit would not be served. Readers see
+// each 64-bit word old or new, so a rewrite never hides another VIP.
+void Dataplane::set_vip(const xvs_addr& addr, const xvs_vip& vip) {
+  auto [it, added] = vip_bits_.try_emplace(words(addr), xvs_vip_filter_bit(&addr));
+  try {
+    if (added) write_vip_filter();
+    update(vips_fd_, &addr, &vip, "vips", fmt::format("VIP {}", from_abi(addr)));
+  } catch (...) {
+    if (added) erase_vip(addr);
+    throw;
+  }
+}
+
+void Dataplane::erase_vip(const xvs_addr& addr) noexcept {
+  bpf_map_delete_elem(vips_fd_, &addr);
+  if (vip_bits_.erase(words(addr)) == 0) return;
+  try {
+    write_vip_filter();
+  } catch (const Error&) {
+    // A stale bit only sends that address through the "vips" lookup.
+  }
+}
 
 void Dataplane::set_service(const xvs_service_key& key, const xvs_service& svc) {
   update(services_fd_, &key, &svc, "services", fmt::format("service {} port {} protocol {}", from_abi(key.addr),

@@ -3,7 +3,9 @@
 // destinations as the API sees them: it stores and reads ABI structs (bpf/abi.h).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -12,15 +14,19 @@
 
 #include "../bpf/abi.h"
 #include "bpf_loader.hpp"
+#include "pins.hpp"
 
 namespace xvs::detail {
 
 class Dataplane {
 public:
   // Inflates and loads `object` (a zlib-compressed or plain BPF ELF; empty = the embedded
-  // one), sizing the flow table for `flows_per_cpu` entries per possible CPU. Throws
-  // Error{Errc::system} carrying the verifier's log when loading fails.
-  Dataplane(std::span<const std::uint8_t> object, std::uint32_t flows_per_cpu);
+  // one), sizing the flow tables (local and shared) for `flows_per_cpu` entries per possible
+  // CPU. With a `pin_dir`, the maps of pins.hpp are kept there across processes; `log` hears
+  // about pinned state that had to be discarded. Throws Error{Errc::system} carrying the
+  // verifier's log when loading fails.
+  Dataplane(std::span<const std::uint8_t> object, std::uint32_t flows_per_cpu,
+            const std::string& pin_dir = {}, const PinLog& log = {});
   ~Dataplane();
   Dataplane(const Dataplane&) = delete;
   Dataplane& operator=(const Dataplane&) = delete;
@@ -34,6 +40,7 @@ public:
   void detach(int ifindex, bool native) noexcept;
 
   void set_settings(const xvs_settings&);
+  // Also maintain "vip_filter". Not thread-safe: callers serialize (the Client's lock).
   void set_vip(const xvs_addr&, const xvs_vip&);
   void erase_vip(const xvs_addr&) noexcept;
   void set_service(const xvs_service_key&, const xvs_service&);
@@ -48,10 +55,13 @@ public:
   static std::uint32_t possible_cpus();
 
 private:
+  void write_vip_filter();
+
   BpfObject obj_;
   int prog_fd_ = -1;
   int settings_fd_ = -1, vips_fd_ = -1, services_fd_ = -1, dests_fd_ = -1, flows_fd_ = -1,
-      counters_fd_ = -1, reasons_fd_ = -1;
+      counters_fd_ = -1, reasons_fd_ = -1, vip_filter_fd_ = -1;
+  std::map<std::array<std::uint32_t, 4>, std::uint32_t> vip_bits_;  // VIP -> its filter bit
   std::uint32_t cpus_ = 1;
 };
 

@@ -11,6 +11,8 @@ namespace xvs::detail {
 
 namespace {
 
+constexpr std::uint32_t kDefaultMtu = 1500;
+
 // ::ffff:0:0/96, the IPv4-mapped prefix.
 constexpr std::array<std::uint8_t, 12> kMapped{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
@@ -64,11 +66,15 @@ xvs_dest dest_entry(const Destination& d, const NextHop* hop, std::uint32_t serv
   std::memcpy(e.mac, hop->hop_mac.data(), sizeof e.mac);
   std::memcpy(e.src_mac, hop->src_mac.data(), sizeof e.src_mac);
   e.vlan = hop->vlan_id;
-  e.mtu = static_cast<std::uint16_t>(
-      std::min<std::uint32_t>(hop->mtu, std::numeric_limits<std::uint16_t>::max()));
+  // Tunnels answer packets that would outgrow it with ICMP too-big; 0 means unknown.
+  e.mtu = static_cast<std::uint16_t>(std::min<std::uint32_t>(
+      hop->mtu ? hop->mtu : kDefaultMtu, std::numeric_limits<std::uint16_t>::max()));
   e.ifindex = static_cast<std::uint32_t>(hop->ifindex);
   e.saddr = to_abi(hop->src);
-  if (hop->resolved) e.flags |= XVS_DEST_READY;
+  // A tunnel's outer header needs our address of the backend's family, or it is garbage.
+  const bool source_ok = d.tunnel_type == TunnelType::None ||
+                         (hop->src.valid() && hop->src.is4() == d.address.is4());
+  if (hop->resolved && source_ok) e.flags |= XVS_DEST_READY;
   return e;
 }
 

@@ -23,7 +23,8 @@ xvs_service_key service_key(const Service&) noexcept;
 // IPv4 and IPv6 addresses never share a key.
 std::array<std::uint8_t, 16> maglev_key(const IPAddr&) noexcept;
 
-// The entry of a destination reached through `hop`; not READY unless hop->resolved.
+// The entry of a destination reached through `hop`; not READY unless hop->resolved and, for
+// a tunnel, hop->src is of the backend's family.
 xvs_dest dest_entry(const Destination&, const NextHop* hop, std::uint32_t service_slot,
                     std::uint32_t generation) noexcept;
 

@@ -50,8 +50,8 @@ MAC read_mac(const char* dev) {
 
 Network::Network() {
   if (unshare(CLONE_NEWNET) != 0)
-    throw Error(Errc::system,
-                fmt::format("xvs-bench: cannot create a network namespace: {}", std::strerror(errno)));
+    throw Error(Errc::system, fmt::format("xvs-bench: cannot create a network namespace: {}",
+                                          std::strerror(errno)));
   ip_batch("link set lo up\nlink add xb0 type veth peer name xb1\n");
   // Nothing may arrive on xb0 but the bench's own test runs (the pass paths count every
   // packet): no IPv6 on the peer, so no router solicitations or MLD reports from it.

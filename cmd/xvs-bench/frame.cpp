@@ -22,7 +22,8 @@ void put_addr(Bytes& b, const IPAddr& a) {
 }
 
 std::uint32_t sum16(const std::uint8_t* p, std::size_t n, std::uint32_t sum) {
-  for (std::size_t i = 0; i + 1 < n; i += 2) sum += static_cast<std::uint32_t>(p[i] << 8 | p[i + 1]);
+  for (std::size_t i = 0; i + 1 < n; i += 2)
+    sum += static_cast<std::uint32_t>(p[i] << 8 | p[i + 1]);
   if (n % 2) sum += static_cast<std::uint32_t>(p[n - 1] << 8);
   return sum;
 }

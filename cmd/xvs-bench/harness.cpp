@@ -48,29 +48,16 @@ double thread_ns() {
 Run test_run(int prog_fd, const Bytes& frame, std::uint32_t repeat, double* ns) {
   Run r;
   r.out.resize(kOutLimit);
-  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
-              .data_out = r.out.data(),
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = r.out.data(),
               .data_size_in = static_cast<std::uint32_t>(frame.size()),
-              .data_size_out = static_cast<std::uint32_t>(r.out.size()), .repeat = static_cast<int>(repeat));
+              .data_size_out = static_cast<std::uint32_t>(r.out.size()),
+              .repeat = static_cast<int>(repeat));
   double start = thread_ns();
   if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) fail("BPF_PROG_TEST_RUN", errno);
   if (ns) *ns = (thread_ns() - start) / repeat;
   r.verdict = static_cast<int>(opts.retval);
   r.out.resize(opts.data_size_out);
   return r;
-}
-
-template <typename F>
-Timed rounds_of(int rounds, F&& run_once) {
-  Timed t;
-  std::vector<double> values;
-  for (int i = 0; i < rounds; ++i) {
-    double ns = 0;
-    t.last = run_once(&ns);
-    values.push_back(ns);
-  }
-  t.ns = Summary::of(values);
-  return t;
 }
 
 }  // namespace
@@ -124,16 +111,8 @@ Run Harness::run(std::uint32_t repeat, double* ns) {
   return test_run(wrapper_fd_, frame_, repeat, ns);
 }
 
-Timed Harness::time(int rounds, std::uint32_t repeat) {
-  return rounds_of(rounds, [&](double* ns) { return run(repeat, ns); });
-}
-
 Run Harness::run_direct(int prog_fd, const Bytes& frame, std::uint32_t repeat, double* ns) {
   return test_run(prog_fd, frame, repeat, ns);
-}
-
-Timed Harness::time_direct(int prog_fd, const Bytes& frame, int rounds, std::uint32_t repeat) {
-  return rounds_of(rounds, [&](double* ns) { return run_direct(prog_fd, frame, repeat, ns); });
 }
 
 }  // namespace xvs::bench

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // The measuring harness: bench.bpf.c loaded, and BPF_PROG_TEST_RUN driven through it.
 //
-// run()/time() go through bench_wrapper, which restores the frame set with set_frame()
-// before every repetition and tail-calls the target program; run_direct()/time_direct()
-// run a program on its own (for programs that leave the frame valid for the next
-// repetition: the nop and the MAC swap). Times are CPU time of this thread per repetition
-// (CLOCK_THREAD_CPUTIME_ID around the syscall, so sub-nanosecond resolution, and time the
-// thread spends preempted is not counted).
+// run() goes through bench_wrapper, which restores the frame set with set_frame() before
+// every repetition and tail-calls the target program; run_direct() runs a program on its
+// own (for programs that leave the frame valid for the next repetition: the nop and the
+// MAC swap). Times are CPU time of this thread per repetition (CLOCK_THREAD_CPUTIME_ID
+// around the syscall: sub-nanosecond resolution, and time the thread spends preempted is
+// not counted).
 #pragma once
 
 #include <cstdint>
@@ -14,18 +14,12 @@
 
 #include "bpf_loader.hpp"
 #include "frame.hpp"
-#include "stats.hpp"
 
 namespace xvs::bench {
 
 struct Run {
   int verdict = -1;  // XDP_* of the last repetition
   Bytes out;         // the frame it left
-};
-
-struct Timed {
-  Summary ns;  // per repetition, one value per round
-  Run last;    // of the last round
 };
 
 class Harness {
@@ -48,10 +42,8 @@ public:
   std::uint64_t next_flow() const;
 
   Run run(std::uint32_t repeat, double* ns_per_repetition = nullptr);
-  Timed time(int rounds, std::uint32_t repeat);
   Run run_direct(int prog_fd, const Bytes& frame, std::uint32_t repeat,
                  double* ns_per_repetition = nullptr);
-  Timed time_direct(int prog_fd, const Bytes& frame, int rounds, std::uint32_t repeat);
 
 private:
   detail::BpfObject obj_;

@@ -24,12 +24,6 @@ struct Summary {
   }
   // (max - min) / median: how far apart the rounds were.
   double spread() const { return median > 0 ? (max - min) / median : 0; }
-  // Every round shifted by `d` (e.g. minus the harness's own cost).
-  Summary minus(double d) const {
-    std::vector<double> v;
-    for (double x : rounds) v.push_back(x - d);
-    return of(v);
-  }
 };
 
 }  // namespace xvs::bench

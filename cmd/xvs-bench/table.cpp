@@ -104,7 +104,8 @@ std::vector<Path> path_table() {
           frame_to(service_of(kOther6, 80)), kNotVip);
   p->expect = Expect::pass;
   p->reason = "not_a_vip";
-  p = add("drop/no-service", "to a VIP port without service: dropped", std::nullopt,
+  // The VIP needs a service (on another port) to be a VIP at all.
+  p = add("drop/no-service", "to a VIP port without service: dropped", l2(kVip4, 80, 1),
           frame_to(service_of(kVip4, 9)));
   p->expect = Expect::drop;
   p->reason = "err_no_service";

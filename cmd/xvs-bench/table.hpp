@@ -29,7 +29,8 @@ struct Pool {
 
 struct Path {
   std::string name, description;
-  std::optional<Pool> pool;  // the service the frame reaches, if any
+  std::optional<Pool> pool;  // the service configured for the path (the frame reaches it
+                             // when the path forwards)
   FrameSpec frame;
   Expect expect = Expect::forward;
   const char* reason = "forwarded";  // reason counter every repetition must land in

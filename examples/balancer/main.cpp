@@ -4,9 +4,11 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 
 #include <fmt/format.h>
 
+#include "flow_exchange.hpp"
 #include "options.hpp"
 #include "stats.hpp"
 
@@ -39,6 +41,10 @@ int run(const balancer::Settings& s, const sigset_t& stop) {
   const auto services = s.services();
   const auto destinations = s.destinations();
   for (const auto& svc : services) client.set_service(svc, destinations);
+  // After the services exist: records about them are refused before.
+  std::unique_ptr<balancer::FlowExchange> exchange;
+  if (s.flow_port)
+    exchange = std::make_unique<balancer::FlowExchange>(client, s.flow_port, s.peers);
   fmt::print("balancer: {} ({}{}), {} XDP; {} service(s) x {} destination(s){}\n", s.interface,
              s.prefix, s.other_prefix ? ", " + s.other_prefix->to_string() : "",
              s.native ? "native" : "generic", services.size(), destinations.size(),
@@ -61,12 +67,16 @@ int run(const balancer::Settings& s, const sigset_t& stop) {
     }
     if (now >= next_stats) {
       printer.print(client);
+      if (exchange) fmt::print("flow sharing: {}\n", exchange->summary());
+      std::fflush(stdout);
       next_stats += interval;
     }
     sig = wait_signal(stop, tick);
   }
 
   printer.print(client);
+  if (exchange) fmt::print("flow sharing: {}\n", exchange->summary());
+  exchange.reset();
   for (const auto& svc : services) client.remove_service(svc);
   fmt::print("balancer: {}; services removed, detaching\n",
              sig ? fmt::format("got {}", sig == SIGINT ? "SIGINT" : "SIGTERM")

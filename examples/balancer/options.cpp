@@ -50,7 +50,7 @@ Settings parse_settings(int argc, char** argv) {
 
   Settings s;
   std::string prefix, other_prefix, vip;
-  std::vector<std::string> vips, rips;
+  std::vector<std::string> vips, rips, peers;
   const std::map<std::string, xvs::TunnelType> tunnels{
       {"none", xvs::TunnelType::None}, {"ipip", xvs::TunnelType::IPIP},
       {"gre", xvs::TunnelType::GRE},   {"fou", xvs::TunnelType::FOU},
@@ -82,6 +82,16 @@ Settings parse_settings(int argc, char** argv) {
   app.add_flag("--native", s.native, "Native (driver) XDP instead of generic");
   app.add_option("-i,--interval", s.interval, "Seconds between statistics")
       ->check(CLI::Range(1, 3600));
+  auto* flow_port = app.add_option("--flow-port", s.flow_port,
+                                   "UDP port to exchange flows with peers on (docs/flows.md)")
+                        ->check(CLI::Range(1, 65535));
+  // One address per --peer: a vector option would otherwise swallow the positionals.
+  app.add_option("--peer", peers, "Peer balancer to send flows to (repeatable)")
+      ->check(address_check)
+      ->allow_extra_args(false)
+      ->needs(flow_port);
+  app.add_option("--pin", s.pin_path,
+                 "bpffs directory keeping the flow tables across restarts");
 
   try {
     app.parse(argc, argv);
@@ -96,6 +106,7 @@ Settings parse_settings(int argc, char** argv) {
     s.vips.push_back(xvs::IPAddr::parse(vip));
     for (const auto& v : parse_all(vips)) s.vips.push_back(v);
     s.rips = parse_all(rips);
+    s.peers = parse_all(peers);
     for (const auto& d : s.destinations())
       if (const char* option = port_option(s.tunnel, d.address); option && d.tunnel_port == 0)
         throw CLI::ValidationError(
@@ -112,6 +123,7 @@ xvs::Options Settings::client_options() const {
   xvs::Options o;
   o.driver_mode = native;
   o.flows_per_cpu = flows_per_cpu;
+  o.pin_path = pin_path;
   for (const auto& p : {std::optional{prefix}, other_prefix}) {
     if (!p) continue;
     (p->addr().is4() ? o.ipv4_vlans : o.ipv6_vlans).emplace(1, *p);

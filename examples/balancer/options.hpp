@@ -25,6 +25,9 @@ struct Settings {
   std::uint16_t fou4_port = 0, fou6_port = 0, gue_port = 0;
   bool native = false;
   unsigned interval = 1;                   // seconds between statistics
+  std::vector<xvs::IPAddr> peers;          // --peer: balancers to send our flows to
+  std::uint16_t flow_port = 0;             // --flow-port: UDP port of flow sharing; 0 = off
+  std::string pin_path;                    // --pin: Options::pin_path
 
   xvs::Options client_options() const;
   std::vector<xvs::Service> services() const;

@@ -99,6 +99,10 @@ struct Options {
   std::map<std::uint16_t, Prefix> ipv4_vlans, ipv6_vlans;
   std::map<Prefix, std::uint16_t> routes;
   std::shared_ptr<Logger> logger;
+  // A directory on a BPF filesystem (bpffs) where the flow tables are pinned, so that the
+  // next Client given the same directory keeps the established flows (docs/flows.md).
+  // Empty = no pinning. Pins stay after the Client is destroyed; one directory per Client.
+  std::string pin_path;
 };
 
 }  // namespace xvs

@@ -10,6 +10,9 @@
 //   remove VIP PORT         remove_service
 //   ready VIP PORT SECS     wait (at most SECS) until every destination's MAC is known
 //   show VIP PORT           "ok RIP:packets/flows/MAC ..."
+//   share PORT [PEER...]    flow sharing over UDP PORT (examples/balancer's FlowExchange)
+//   shared                  "ok sent N, received N, bad N, send errors N"
+//   metric NAME             "ok VALUE" of Client::info().metrics
 //
 // EOF, SIGINT or SIGTERM end it cleanly: the Client's destructor detaches XDP.
 #include <poll.h>
@@ -20,6 +23,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -27,6 +31,8 @@
 
 #include <fmt/format.h>
 #include <xvs/xvs.hpp>
+
+#include "flow_exchange.hpp"
 
 namespace {
 
@@ -83,8 +89,27 @@ std::string execute(xvs::Client& c, const Words& w) {
   return "ok";
 }
 
+using Exchange = std::unique_ptr<balancer::FlowExchange>;
+
+// The commands that name no service: flow sharing and global metrics.
+std::string execute_global(xvs::Client& c, const Words& w, Exchange& exchange) {
+  if (w[0] == "shared") return exchange ? "ok " + exchange->summary() : "error: not sharing";
+  if (w[0] == "metric" && w.size() == 2) {
+    const auto m = c.info().metrics;
+    const auto it = m.find(w[1]);
+    return it == m.end() ? "error: no metric " + w[1] : fmt::format("ok {}", it->second);
+  }
+  if (w.size() < 2 || exchange) return "error: share PORT [PEER...], once";
+  std::vector<xvs::IPAddr> peers;
+  for (auto it = w.begin() + 2; it != w.end(); ++it) peers.push_back(xvs::IPAddr::parse(*it));
+  exchange = std::make_unique<balancer::FlowExchange>(
+      c, static_cast<std::uint16_t>(std::stoul(w[1])), peers);
+  return "ok";
+}
+
 // Reads stdin until EOF or a stop signal, executing each line.
 void serve(xvs::Client& client, int signal_fd) {
+  Exchange exchange;  // destroyed before the client
   pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN, .revents = 0},
                    {.fd = signal_fd, .events = POLLIN, .revents = 0}};
   std::string pending;
@@ -101,7 +126,8 @@ void serve(xvs::Client& client, int signal_fd) {
       if (words.empty()) continue;
       std::string answer;
       try {
-        answer = execute(client, words);
+        const bool global = words[0] == "share" || words[0] == "shared" || words[0] == "metric";
+        answer = global ? execute_global(client, words, exchange) : execute(client, words);
       } catch (const std::exception& e) {
         answer = fmt::format("error: {}", e.what());
       }

@@ -128,12 +128,12 @@ Bytes build(const FrameSpec& s) {
   put16(f, s.ethertype ? s.ethertype : v6 ? 0x86dd : 0x0800);
 
   Bytes l4 = transport(s);
-  if (std::size_t at = checksum_offset(s.proto); at != SIZE_MAX)
+  if (std::size_t at = checksum_offset(s.proto); at != SIZE_MAX && s.l4_checksum)
     set16(l4, at, checksum(l4, pseudo_sum(s, l4.size())));
 
   std::size_t l3 = f.size();
   if (v6) {
-    put32(f, 0x60000000);
+    put32(f, 0x60000000 | std::uint32_t{s.tos} << 20);
     put16(f, static_cast<std::uint16_t>(l4.size() + (s.ip6_ext ? 8 : 0)));
     f.push_back(s.ip6_ext ? *s.ip6_ext : s.proto);
     f.push_back(s.ttl);
@@ -146,7 +146,7 @@ Bytes build(const FrameSpec& s) {
   } else {
     std::size_t hl = 20 + s.ip_options.size();
     f.push_back(static_cast<std::uint8_t>(0x40 | hl / 4));
-    f.push_back(0);  // DSCP/ECN
+    f.push_back(s.tos);
     put16(f, static_cast<std::uint16_t>(hl + l4.size()));
     put16(f, 0x1234);  // identification
     put16(f, s.frag);

@@ -30,6 +30,8 @@ struct FrameSpec {
   std::uint16_t sport = 40000, dport = 80;
   std::uint8_t tcp_flags = kAck;
   std::uint8_t ttl = 64;
+  std::uint8_t tos = 0;               // IPv4 TOS / IPv6 traffic class: DSCP and ECN
+  bool l4_checksum = true;            // false: UDP checksum 0 ("none", IPv4 only by RFC 768)
   std::uint16_t frag = 0;             // IPv4 flags and fragment offset, host order
   Bytes ip_options;                   // IPv4 options, a multiple of 4 bytes
   std::optional<std::uint8_t> ip6_ext;  // IPv6 extension header of this type before L4

@@ -55,6 +55,14 @@ std::vector<Backend> backends(bool v6, std::uint8_t n) {
   return out;
 }
 
+Backend tunnel_backend(TunnelType tunnel, bool v6, std::uint8_t n) {
+  Backend b = backends(v6, n).back();
+  b.tunnel = tunnel;
+  b.tunnel_port = tunnel == TunnelType::FOU ? 5555 : tunnel == TunnelType::GUE ? 6080 : 0;
+  b.src = IPAddr::parse(v6 ? kOurAddr6 : kOurAddr4);
+  return b;
+}
+
 int backend_of(const Run& r) {
   if (r.out.size() < 6) return 0;
   MAC dst{};
@@ -64,11 +72,50 @@ int backend_of(const Run& r) {
 }
 
 FrameSpec as_forwarded(FrameSpec s, const Backend& b) {
-  s.dst = b.mac;
-  s.src = kOurMac;
-  if (s.vlan_tci) s.vlan_tci = static_cast<std::uint16_t>((*s.vlan_tci & 0xf000) | b.vlan);
+  s.dst = b.hop ? b.hop->hop_mac : b.mac;
+  s.src = b.hop ? b.hop->src_mac : kOurMac;
+  const std::uint16_t vlan = b.hop ? b.hop->vlan_id : b.vlan;
+  if (s.vlan_tci) s.vlan_tci = static_cast<std::uint16_t>((*s.vlan_tci & 0xf000) | vlan);
   --s.ttl;
   return s;
+}
+
+std::uint32_t flow_hash(const FrameSpec& s) {
+  const xvs_flow_key k = Lab::flow_key(s);
+  const auto mix = [](std::uint64_t h, std::uint32_t hi, std::uint32_t lo) {
+    h = (h ^ (std::uint64_t{hi} << 32 | lo)) * 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 32);
+  };
+  std::uint64_t h = 0x6c62272e07bb0142ull;
+  for (const xvs_addr* a : {&k.saddr, &k.daddr}) {
+    h = mix(h, a->a[0], a->a[1]);
+    h = mix(h, a->a[2], a->a[3]);
+  }
+  h = mix(h, std::uint32_t{k.sport} << 16 | k.dport, k.proto);
+  h ^= h >> 33;  // MurmurHash3's 64-bit finaliser
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return static_cast<std::uint32_t>(h);
+}
+
+Outer tunnel_outer(const FrameSpec& in, const Backend& b) {
+  Outer o;
+  o.type = b.tunnel;
+  o.saddr = b.hop ? b.hop->src : b.src;
+  o.daddr = b.address;
+  o.dport = b.tunnel_port;
+  const std::uint32_t hash = flow_hash(in);
+  o.sport = static_cast<std::uint16_t>(0x8000 | hash >> 17);
+  if (o.daddr.is6()) o.flow_label = hash >> 12;
+  o.tos = in.tos & 0xfc;
+  o.udp_checksum = !b.no_checksum && (in.proto != IPPROTO_UDP || in.l4_checksum);
+  return o;
+}
+
+Bytes as_encapsulated(const FrameSpec& in, const Backend& b) {
+  return encapsulate(as_forwarded(in, b), tunnel_outer(in, b));
 }
 
 Service service(const char* vip, std::uint16_t port, Protocol proto, bool sticky) {
@@ -96,14 +143,18 @@ void Lab::write_dest(const Svc& svc, const Dest& d) {
   Destination config;
   config.address = d.backend.address;
   config.tunnel_type = d.backend.tunnel;
+  config.tunnel_port = d.backend.tunnel_port;
+  config.tunnel_encap_no_checksum = d.backend.no_checksum;
   NextHop hop;
   hop.vlan_id = d.backend.vlan;
   hop.ifindex = d.backend.ifindex;
+  hop.mtu = d.backend.mtu;
   hop.src_mac = kOurMac;
-  hop.src = d.backend.address;  // unused on layer 2
+  hop.src = d.backend.src.valid() ? d.backend.src : d.backend.address;  // layer 2: unused
   hop.hop = d.backend.address;
   hop.hop_mac = d.backend.mac;
   hop.resolved = d.backend.ready;
+  if (d.backend.hop) hop = *d.backend.hop;
   dp.set_dest(d.index, dest_entry(config, &hop, svc.slot, d.generation));
 }
 

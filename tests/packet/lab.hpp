@@ -16,6 +16,8 @@
 
 #include "dataplane.hpp"
 #include "frame.hpp"
+#include "netinfo.hpp"
+#include "tunnel_frames.hpp"
 
 namespace xvs::test {
 
@@ -31,6 +33,11 @@ struct Backend {
   bool in_table = true;      // takes new flows (false: like Destination::disable)
   std::uint16_t weight = 1;
   TunnelType tunnel = TunnelType::None;
+  std::uint16_t tunnel_port = 0;  // FOU / GUE
+  bool no_checksum = false;       // Destination::tunnel_encap_no_checksum
+  IPAddr src;                     // our address on its VLAN (outer source); tunnels need it
+  std::uint32_t mtu = 1500;       // of its VLAN's interface
+  std::optional<detail::NextHop> hop;  // when set, used as it is (e.g. from resolve())
 };
 
 // The MAC used for backend number n (1-based) in these tests: 02:bb:00:00:00:n.
@@ -48,11 +55,27 @@ int test_run(int prog_fd, const Bytes& in, Bytes& out, xdp_md* ctx, std::uint32_
 
 // Backends 1..n of one family: 10.0.0.n or fd00::n, MAC backend_mac(n), VLAN 100 + n.
 std::vector<Backend> backends(bool v6, std::uint8_t n);
+// Backend n of backends(v6, n) reached through `tunnel` (FOU on port 5555, GUE on 6080), our
+// address on its VLAN kOurAddr4 / kOurAddr6.
+Backend tunnel_backend(TunnelType tunnel, bool v6, std::uint8_t n = 1);
+inline constexpr const char* kOurAddr4 = "10.0.0.254";
+inline constexpr const char* kOurAddr6 = "fd00::fe";
 // Which of those backends a forwarded frame went to (by destination MAC), 0 for none.
 int backend_of(const Run&);
 
-// What `in` looks like after forwarding to `b`: MACs, VLAN ID (PCP/DEI kept) and TTL.
+// What `in` looks like after forwarding to `b` (through b.hop when set): MACs, VLAN ID
+// (PCP/DEI kept) and TTL.
 FrameSpec as_forwarded(FrameSpec in, const Backend& b);
+
+// The data plane's flow hash of `s` (all five fields), computed here from its definition.
+std::uint32_t flow_hash(const FrameSpec& s);
+// The outer headers the data plane puts around `in` for the tunnel destination `b`: from
+// b.src to b.address, the inner DSCP, flow entropy from the hash in the UDP source port
+// (0x8000 | its top 15 bits) and the IPv6 flow label (its top 20 bits), UDP checksum unless
+// disabled or the inner UDP packet has none.
+Outer tunnel_outer(const FrameSpec& in, const Backend& b);
+// The frame `in` becomes when sent to the tunnel destination `b`.
+Bytes as_encapsulated(const FrameSpec& in, const Backend& b);
 
 // The addresses used throughout the tests.
 inline constexpr const char* kVip4 = "192.0.2.10";

@@ -3,6 +3,13 @@
 // its own reason.
 #include <catch2/catch.hpp>
 
+#include <bpf/bpf.h>
+
+#include <memory>
+#include <set>
+#include <string>
+
+#include "entries.hpp"
 #include "lab.hpp"
 
 using namespace xvs;
@@ -218,4 +225,38 @@ TEST_CASE("watchdog: with a stale heartbeat everything passes to the host") {
   SECTION("a fresh heartbeat resumes forwarding") { t.lab.heartbeat(); }
   SECTION("a heartbeat slightly ahead of the coarse clock is fresh") { t.lab.heartbeat(20000000); }
   expect(t.lab, frames[0], XDP_TX, XVS_R_FORWARDED);
+}
+
+TEST_CASE("the VIP filter: a colliding non-VIP still passes, a removed VIP passes") {
+  Services t;
+  auto filter_bits = [&] {
+    auto f = std::make_unique<xvs_vip_filter>();
+    const std::uint32_t key = 0;
+    REQUIRE(bpf_map_lookup_elem(t.lab.dp.map_fd("vip_filter"), &key, f.get()) == 0);
+    std::set<std::uint32_t> bits;
+    for (std::uint32_t b = 0; b < XVS_VIP_FILTER_BITS; ++b)
+      if (f->bits[b / 64] >> (b % 64) & 1) bits.insert(b);
+    return bits;
+  };
+  xvs_addr vip4 = detail::to_abi(IPAddr::parse(kVip4));
+  xvs_addr vip6 = detail::to_abi(IPAddr::parse(kVip6));
+  CHECK(filter_bits() ==
+        std::set<std::uint32_t>{xvs_vip_filter_bit(&vip4), xvs_vip_filter_bit(&vip6)});
+
+  // An address whose filter bit is the IPv4 VIP's takes the "vips" lookup, and passes.
+  std::string twin;
+  for (std::uint32_t i = 1; twin.empty() && i < (1u << 24); ++i) {
+    IPAddr a = IPAddr::v4({10, static_cast<std::uint8_t>(i >> 16),
+                           static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)});
+    xvs_addr abi = detail::to_abi(a);
+    if (xvs_vip_filter_bit(&abi) == xvs_vip_filter_bit(&vip4)) twin = a.to_string();
+  }
+  REQUIRE_FALSE(twin.empty());
+  expect(t.lab, build(tcp(kClient4, 1, twin.c_str(), 80)), XDP_PASS, XVS_R_NOT_A_VIP);
+
+  expect(t.lab, build(tcp(kClient4, 1, kVip4, 80)), XDP_TX, XVS_R_FORWARDED);
+  t.lab.dp.erase_vip(vip4);
+  CHECK(filter_bits() == std::set<std::uint32_t>{xvs_vip_filter_bit(&vip6)});
+  expect(t.lab, build(tcp(kClient4, 1, kVip4, 80)), XDP_PASS, XVS_R_NOT_A_VIP);
+  expect(t.lab, build(tcp(kClient6, 1, kVip6, 80)), XDP_TX, XVS_R_FORWARDED);
 }

@@ -101,7 +101,7 @@ Bytes encapsulate(const FrameSpec& inner, const Outer& o) {
   Bytes f(frame.begin(), frame.begin() + static_cast<long>(l3));
   set16(f, l3 - 2, o.daddr.is6() ? 0x86dd : 0x0800);
   if (o.daddr.is6()) {
-    put32(f, 0x60000000);
+    put32(f, 0x60000000 | std::uint32_t{o.tos} << 20 | (o.flow_label & 0xfffff));
     put16(f, static_cast<std::uint16_t>(payload.size()));
     f.push_back(proto);
     f.push_back(o.ttl);
@@ -109,7 +109,7 @@ Bytes encapsulate(const FrameSpec& inner, const Outer& o) {
     put_addr(f, o.daddr);
   } else {
     f.push_back(0x45);
-    f.push_back(0);  // DSCP/ECN
+    f.push_back(o.tos);
     put16(f, static_cast<std::uint16_t>(20 + payload.size()));
     put16(f, o.ip_id);
     put16(f, o.frag);

@@ -21,6 +21,8 @@ struct Outer {
   std::uint16_t sport = 0x8001, dport = 0;  // FOU / GUE
   bool udp_checksum = true;                 // false: 0 (RFC 768; RFC 6935 over IPv6)
   std::uint8_t ttl = 64;
+  std::uint8_t tos = 0;          // IPv4 TOS / IPv6 traffic class
+  std::uint32_t flow_label = 0;  // IPv6
   std::uint16_t ip_id = 0;  // IPv4 identification
   std::uint16_t frag = 0x4000;  // IPv4 flags and fragment offset, host order: DF
   std::optional<Bytes> header;  // replaces the GRE or GUE header (flags, other versions...)

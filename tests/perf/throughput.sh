@@ -82,10 +82,11 @@ balancer_start() {
 }
 
 # packets/s received by the backends while trafgen sends for $seconds (after 1 s warm-up).
+# trafgen stops on SIGINT (its documented way), sent by timeout 1 s after the window.
 measure_pps() {
   local gen before after t0 t1 sent0 sent1
-  net_spawn cl "$NET_TMP/trafgen.log" taskset -c 0 trafgen --no-sock-mem -Q -P 1 \
-    -i "$NET_TMP/acks.cfg" -o eth0
+  net_spawn cl "$NET_TMP/trafgen.log" timeout -s INT -k 5 $((seconds + 2)) \
+    taskset -c 0 trafgen --no-sock-mem -Q -P 1 -i "$NET_TMP/acks.cfg" -o eth0
   gen=$NET_PID
   sleep 1
   sent0=$(nsx cl cat /sys/class/net/eth0/statistics/tx_packets)
@@ -95,7 +96,7 @@ measure_pps() {
   after=$(rx_sum)
   t1=$(date +%s%N)
   sent1=$(nsx cl cat /sys/class/net/eth0/statistics/tx_packets)
-  net_stop "$gen" || true
+  wait "$gen" || true
   PPS=$(((after - before) * 1000000000 / (t1 - t0)))
   SENT_PPS=$(((sent1 - sent0) * 1000000000 / (t1 - t0)))
 }

@@ -8,14 +8,14 @@
 
 using namespace xvs::detail;
 
-TEST_CASE("counters_metrics names every counter") {
+TEST_CASE("counters_metrics names every counter", "[metrics]") {
   xvs_counters c{1, 2, 3, 4, 5, 6, 7, 8};
   xvs::Metrics m = counters_metrics(c);
   CHECK(m == xvs::Metrics{{"packets", 1}, {"octets", 2}, {"flows", 3}, {"errors", 4},
                           {"syn", 5},     {"ack", 6},    {"fin", 7},   {"rst", 8}});
 }
 
-TEST_CASE("add_reason_metrics gives each reason its documented name") {
+TEST_CASE("add_reason_metrics gives each reason its documented name", "[metrics]") {
   xvs_reasons r{};
   for (std::uint32_t i = 0; i < XVS_REASONS; ++i) r.count[i] = 100 + i;
   r.latency_ns = 4000;
@@ -47,7 +47,7 @@ TEST_CASE("add_reason_metrics gives each reason its documented name") {
   CHECK(m.size() == 1 + XVS_REASONS + 2);
 }
 
-TEST_CASE("reason names are distinct, lower case, and bounded") {
+TEST_CASE("reason names are distinct, lower case, and bounded", "[metrics]") {
   std::set<std::string> names;
   for (std::uint32_t i = 0; i < XVS_REASONS; ++i) {
     const char* n = reason_name(i);
@@ -59,7 +59,7 @@ TEST_CASE("reason names are distinct, lower case, and bounded") {
   CHECK(reason_name(XVS_REASONS) == nullptr);
 }
 
-TEST_CASE("average latency is 0 before any sample") {
+TEST_CASE("average latency is 0 before any sample", "[metrics]") {
   xvs_reasons r{};
   CHECK(average_latency_ns(r) == 0);
   r.latency_ns = 90;
