@@ -91,6 +91,9 @@ int main(int argc, char** argv) {
   const auto settings = balancer::parse_settings(argc, argv);
   const sigset_t stop = stop_signals();
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  // A closed stdout (`balancer ... | head`) must not kill us before ~Client detaches XDP:
+  // with SIGPIPE ignored, writes just fail and the balancer runs and exits as usual.
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     return run(settings, stop);
   } catch (const xvs::Error& e) {

@@ -61,9 +61,11 @@ Settings parse_settings(int argc, char** argv) {
       ->required()->check(prefix_check);
   app.add_option("vip", vip, "Virtual IP address")->required()->check(address_check);
   app.add_option("rip", rips, "Real server addresses")->required()->check(address_check);
-  app.add_option("-v,--vip", vips, "Another VIP (repeatable)")->check(address_check);
+  // One value per use: otherwise "-v X eth0 ..." would swallow the positionals.
+  app.add_option("-v,--vip", vips, "Another VIP (repeatable)")
+      ->check(address_check)->allow_extra_args(false);
   app.add_option("-p,--port", s.ports, "TCP port (repeatable; default 80)")
-      ->check(CLI::Range(1, 65535));
+      ->check(CLI::Range(1, 65535))->allow_extra_args(false);
   app.add_option("-P,--other-prefix", other_prefix,
                  "This host's address/prefix of the other family (its VLAN 1)")
       ->check(prefix_check);

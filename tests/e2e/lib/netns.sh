@@ -13,6 +13,8 @@
 # The balancer does not forward (ip_forward=0): only its XDP program can pass a packet on.
 #
 #   net_up N        build the network with N backends (0..9), each running backend.py
+#   net_ns ROLE     a new namespace for ROLE, lo up, no other interface (net_host: on the bridge)
+#   net_serve ROLE  make ROLE a backend: VIPs on lo, backend.py running (net_up does it for b1..bN)
 #   net_down        stop every process started with net_spawn, delete every namespace
 #   net_trap        install net_down on EXIT and turn INT/TERM into an exit
 #   nsx ROLE CMD..  run CMD in the namespace of ROLE (cl, lb, b1, ...)
@@ -83,14 +85,19 @@ net_stop() {
 
 net_gone() { ! kill -0 "$1" 2>/dev/null; }
 
+# A new namespace for ROLE, with lo up and no interface yet.
+net_ns() {
+  ip netns add "$NET_PREFIX$1"
+  ip -n "$NET_PREFIX$1" link set lo up
+  # Before any interface exists, so that its addresses (link-local too) skip DAD.
+  nsx "$1" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 \
+    net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+}
+
 # A new namespace for ROLE with its end of a veth to the bridge, addresses and MAC.
 net_host() {
   local role=$1 mac=$2 addr4=$3 addr6=$4 ns="$NET_PREFIX$1"
-  ip netns add "$ns"
-  ip -n "$ns" link set lo up
-  # Before the interface exists, so that its addresses (link-local too) skip DAD.
-  nsx "$role" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 \
-    net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+  net_ns "$role"
   ip -n "${NET_PREFIX}sw" link add "$role" type veth peer name eth0 netns "$ns"
   ip -n "${NET_PREFIX}sw" link set "$role" master br0 up
   ip -n "$ns" link set eth0 address "$mac" up
@@ -115,15 +122,7 @@ net_up() {
 
   for ((i = 1; i <= n; i++)); do
     net_host "b$i" "$(net_mac $((0x10 + i)))" "$(net_b4 "$i")" "$(net_b6 "$i")"
-    # The VIP is local on lo, but never announced: ARP only for addresses of the asking
-    # interface (arp_ignore=1), ARP from the interface's own address (arp_announce=2); ND
-    # answers only for addresses of the receiving interface anyway.
-    nsx "b$i" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
-      net.ipv4.conf.eth0.rp_filter=0
-    ip -n "${NET_PREFIX}b$i" addr add "$NET_VIP4/32" dev lo
-    ip -n "${NET_PREFIX}b$i" addr add "$NET_VIP6/128" dev lo nodad
-    net_spawn "b$i" "$NET_TMP/b$i.log" "$NET_PY" "$NET_LIB_DIR/backend.py" "b$i" \
-      "$NET_HTTP_PORT" "$NET_LINE_PORT"
+    net_serve "b$i"
   done
 
   for ((i = 1; i <= n; i++)); do
@@ -136,6 +135,20 @@ net_up() {
     wait_for 10 nsx cl ping -c1 -W1 "$peer" ||
       { echo "network: the client cannot reach $peer" >&2; return 1; }
   done
+}
+
+# ROLE (its eth0 up) becomes a backend: the VIPs on its lo, backend.py serving as ROLE.
+net_serve() {
+  local role=$1
+  # The VIP is local on lo, but never announced: ARP only for addresses of the asking
+  # interface (arp_ignore=1), ARP from the interface's own address (arp_announce=2); ND
+  # answers only for addresses of the receiving interface anyway.
+  nsx "$role" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
+    net.ipv4.conf.eth0.rp_filter=0
+  ip -n "$NET_PREFIX$role" addr add "$NET_VIP4/32" dev lo
+  ip -n "$NET_PREFIX$role" addr add "$NET_VIP6/128" dev lo nodad
+  net_spawn "$role" "$NET_TMP/$role.log" "$NET_PY" "$NET_LIB_DIR/backend.py" "$role" \
+    "$NET_HTTP_PORT" "$NET_LINE_PORT"
 }
 
 # Both backend ports are listening in ROLE's namespace.

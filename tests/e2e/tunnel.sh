@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# End to end through the real examples/balancer with layer-3 tunnels to backends running
+# cmd/xvs-decap: b1 and b2 on the balancer's bridge, b3 in another subnet behind a router
+# (lib/routed.sh), which the balancer reaches via that gateway. For each case VIP:BACKENDS
+# (address families, e.g. 6:4 = an IPv6 VIP served by IPv4 backends), the balancer runs
+# with -t TUNNEL and:
+#  - 60 HTTP requests over separate TCP connections from the client to the VIP are all
+#    answered, by all three backends;
+#  - a request whose first segment is too big for the tunnel gets an ICMP "fragmentation
+#    needed" / "packet too big" from the VIP with MTU 1500 - overhead, and the client, having
+#    lowered its path MTU, is then answered (the balancer counts too_big);
+# and over all cases:
+#  - the balancer sent the tunnel's packets to b1/b2 directly and b3's to the router's MAC;
+#  - no reply crossed the balancer (its capture holds no frame from the VIP but its ICMP
+#    errors); on the client every reply came from b1's or b2's MAC or, for b3, the router's;
+#  - xvs-decap decapsulated the tunnel on every backend and dropped nothing.
+# The client's eth0 segments in software (no TSO/GSO), as a wire would deliver its frames:
+# a veth otherwise hands the balancer 64 KB super-packets, larger than any MTU.
+#
+#   tunnel.sh <balancer> <xvs-decap> ipip|gre|fou|gue VIP:BACKENDS...   (families 4 or 6)
+set -euo pipefail
+balancer=$1
+decap=$2
+tunnel=$3
+shift 3
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib/netns.sh
+source "$here/lib/netns.sh"
+# shellcheck source=lib/check.sh
+source "$here/lib/check.sh"
+# shellcheck source=lib/routed.sh
+source "$here/lib/routed.sh"
+net_trap
+
+FOU_PORT=5555
+GUE_PORT=6080
+REQUESTS=60
+# Overheads for IPv4 / IPv6 outer headers (docs/tunnels.md) and what the capture shows of
+# the tunnel.
+case $tunnel in
+  ipip) overhead=(20 40) wire="ip.proto == 4 || ip.proto == 41 || ipv6.nxt == 4 || ipv6.nxt == 41" ;;
+  gre) overhead=(24 44) wire="gre" ;;
+  fou) overhead=(28 48) wire="udp.dstport == $FOU_PORT" ;;
+  gue) overhead=(32 52) wire="udp.dstport == $GUE_PORT" ;;
+  *) echo "usage: $0 <balancer> <xvs-decap> ipip|gre|fou|gue VIP:BACKENDS..." >&2; exit 2 ;;
+esac
+for c in "$@"; do
+  [[ $c =~ ^[46]:[46]$ ]] || { echo "$0: a case is VIP:BACKENDS, e.g. 6:4, not '$c'" >&2; exit 2; }
+done
+(($# > 0)) || { echo "$0: no case given" >&2; exit 2; }
+
+net_up 2
+routed_up b3
+# The backends as docs/tunnels.md sets them up (VIPs on lo, ARP for them off: net_serve).
+for b in b1 b2 b3; do
+  nsx "$b" sysctl -qw net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.eth0.rp_filter=2
+done
+nsx cl "$NET_PY" "$NET_LIB_DIR/offload_off.py" eth0 tso gso
+
+decap_pids=()
+for b in b1 b2 b3; do
+  net_spawn "$b" "$NET_TMP/decap-$b.log" "$decap" --vip "$NET_VIP4" --vip "$NET_VIP6" \
+    --peer "$NET_LB4" --peer "$NET_LB6" --fou-port "$FOU_PORT" --gue-port "$GUE_PORT" eth0
+  decap_pids+=("$NET_PID")
+  CHECK_LOGS+=("$NET_TMP/decap-$b.log")
+  wait_line 10 "$NET_PID" "$NET_TMP/decap-$b.log" "^xvs-decap: eth0" ||
+    fail "xvs-decap did not start on $b"
+done
+
+capture_start lb "$NET_TMP/lb.pcap"
+lb_capture=$CAPTURE_PID
+capture_start cl "$NET_TMP/cl.pcap"
+cl_capture=$CAPTURE_PID
+
+pad=$(head -c 3000 /dev/zero | tr '\0' x)
+# run_case VIP_FAMILY BACKEND_FAMILY
+run_case() {
+  local vip url rips name="$tunnel $1:$2" log=$NET_TMP/balancer-$1$2.log
+  if (($1 == 4)); then vip=$NET_VIP4 url="http://$NET_VIP4/"; else
+    vip=$NET_VIP6 url="http://[$NET_VIP6]/"; fi
+  if (($2 == 4)); then rips=("$(net_b4 1)" "$(net_b4 2)" "$NET_REMOTE4"); else
+    rips=("$(net_b6 1)" "$(net_b6 2)" "$NET_REMOTE6"); fi
+  # Forget what earlier cases taught the client about the VIP's path MTU.
+  nsx cl ip route flush cache
+  nsx cl ip -6 route flush cache
+
+  net_spawn lb "$log" "$balancer" -t "$tunnel" -4 "$FOU_PORT" -6 "$FOU_PORT" -G "$GUE_PORT" \
+    eth0 "$NET_LB4/24" -P "$NET_LB6/64" "$vip" "${rips[@]}"
+  local pid=$NET_PID
+  CHECK_LOGS+=("$log")
+  wait_line 30 "$pid" "$log" '^ready after' || fail "$name: balancer not ready (exited, or 30 s)"
+
+  http_names cl "$url" "$REQUESTS" >"$NET_TMP/names"
+  local counts b
+  counts=$(tally "$NET_TMP/names")
+  [[ $(grep -cx 'b[1-3]' "$NET_TMP/names") == "$REQUESTS" ]] ||
+    fail "$name: not all $REQUESTS requests answered: $counts"
+  for b in b1 b2 b3; do
+    # Maglev over 60 random source ports: fewer than 5 for one of 3 backends is ~1e-5 likely.
+    (($(grep -cx "$b" "$NET_TMP/names") >= 5)) || fail "$name: backend $b got too few: $counts"
+  done
+  pass "$name: $REQUESTS HTTP requests over separate connections, all answered, spread: $counts"
+
+  local answer
+  answer=$(nsx cl curl -gsS --noproxy '*' --max-time 10 -H "X-Pad: $pad" "$url") ||
+    fail "$name: a request larger than the tunnel MTU was not answered"
+  [[ $answer =~ ^b[1-3]$ ]] || fail "$name: a large request got '$answer'"
+
+  net_stop "$pid" || fail "$name: balancer exited with $? after SIGTERM"
+  grep -q "too_big [1-9]" "$log" || fail "$name: the balancer counted no too_big"
+  pass "$name: a request larger than the tunnel MTU was answered by $answer after too_big"
+}
+
+for c in "$@"; do run_case "${c%:*}" "${c#*:}"; done
