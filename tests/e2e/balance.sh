@@ -41,7 +41,7 @@ flags=()
 attached=xdpgeneric
 if [[ $mode == native ]]; then
   ip -n "${NET_PREFIX}sw" link set lb xdpdrv obj "$4" sec xdp
-  nsx cl "$NET_PY" "$NET_LIB_DIR/tx_checksum_off.py" eth0
+  nsx cl "$NET_PY" "$NET_LIB_DIR/offload_off.py" eth0 tx
   flags=(--native)
   attached=xdp
 fi

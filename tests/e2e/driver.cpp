@@ -2,7 +2,8 @@
 // xvs-e2e-driver: an xvs::Client that end-to-end tests steer at run time, one command per
 // line on stdin, one answer line ("ok ..." or "error: ...") per command on stdout.
 //
-//   xvs-e2e-driver <interface> <prefix> [<prefix>]      (VLAN 1 of each family)
+//   xvs-e2e-driver <interface>[,<interface>...] [<prefix> [<prefix>]]
+//     (each prefix VLAN 1 of its family; none: the interfaces' own networks)
 //
 //   set VIP PORT RIP...     set_service(TCP VIP:PORT) with exactly these destinations
 //   add VIP PORT RIP        create_destination
@@ -10,6 +11,10 @@
 //   remove VIP PORT         remove_service
 //   ready VIP PORT SECS     wait (at most SECS) until every destination's MAC is known
 //   show VIP PORT           "ok RIP:packets/flows/MAC ..."
+//   mac VIP PORT RIP        "ok MAC" of that destination (00:00:00:00:00:00 unresolved)
+//   active VIP PORT         "ok A S V G": sum of the destinations' active_connections, and
+//                           metric "current" of the service, its VIP and info()
+//   config [PREFIX...]      set_config with these VLAN prefixes (VLAN 1 of each family)
 //   share PORT [PEER...]    flow sharing over UDP PORT (examples/balancer's FlowExchange)
 //   shared                  "ok sent N, received N, bad N, send errors N"
 //   metric NAME             "ok VALUE" of Client::info().metrics
@@ -37,6 +42,17 @@
 namespace {
 
 using Words = std::vector<std::string>;
+
+// VLAN 1 of each family; later prefixes of a family are ignored.
+template <class It>
+xvs::Config vlan_config(It begin, It end) {
+  xvs::Config c;
+  for (auto it = begin; it != end; ++it) {
+    const auto p = xvs::Prefix::parse(*it);
+    (p.addr().is4() ? c.ipv4_vlans : c.ipv6_vlans).emplace(1, p);
+  }
+  return c;
+}
 
 xvs::Service service_of(const Words& w) {
   if (w.size() < 3) throw xvs::Error(xvs::Errc::invalid_argument, "missing VIP PORT");
@@ -77,6 +93,16 @@ std::string execute(xvs::Client& c, const Words& w) {
       if (std::chrono::steady_clock::now() > deadline) return "error: destinations unresolved";
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+  } else if (cmd == "mac" && w.size() == 4) {
+    const auto address = xvs::IPAddr::parse(w[3]);
+    for (const auto& d : c.destinations(svc))
+      if (d.destination.address == address) return "ok " + xvs::to_string(d.mac);
+    return "error: no destination " + w[3];
+  } else if (cmd == "active") {
+    std::uint64_t sum = 0;
+    for (const auto& d : c.destinations(svc)) sum += d.active_connections;
+    return fmt::format("ok {} {} {} {}", sum, c.service(svc).metrics.at("current"),
+                       c.vip(svc.address).metrics.at("current"), c.info().metrics.at("current"));
   } else if (cmd == "show") {
     std::string out = "ok";
     for (const auto& d : c.destinations(svc))
@@ -93,6 +119,10 @@ using Exchange = std::unique_ptr<balancer::FlowExchange>;
 
 // The commands that name no service: flow sharing and global metrics.
 std::string execute_global(xvs::Client& c, const Words& w, Exchange& exchange) {
+  if (w[0] == "config") {
+    c.set_config(vlan_config(w.begin() + 1, w.end()));
+    return "ok";
+  }
   if (w[0] == "shared") return exchange ? "ok " + exchange->summary() : "error: not sharing";
   if (w[0] == "metric" && w.size() == 2) {
     const auto m = c.info().metrics;
@@ -126,7 +156,8 @@ void serve(xvs::Client& client, int signal_fd) {
       if (words.empty()) continue;
       std::string answer;
       try {
-        const bool global = words[0] == "share" || words[0] == "shared" || words[0] == "metric";
+        const bool global = words[0] == "share" || words[0] == "shared" ||
+                            words[0] == "metric" || words[0] == "config";
         answer = global ? execute_global(client, words, exchange) : execute(client, words);
       } catch (const std::exception& e) {
         answer = fmt::format("error: {}", e.what());
@@ -139,8 +170,8 @@ void serve(xvs::Client& client, int signal_fd) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
-    std::cerr << "usage: xvs-e2e-driver <interface> <prefix> [<prefix>]\n";
+  if (argc < 2) {
+    std::cerr << "usage: xvs-e2e-driver <interface>[,<interface>...] [<prefix> [<prefix>]]\n";
     return 2;
   }
   sigset_t stop;
@@ -151,11 +182,13 @@ int main(int argc, char** argv) {
   const int signal_fd = signalfd(-1, &stop, SFD_CLOEXEC);
   try {
     xvs::Options options;
-    for (int i = 2; i < argc; ++i) {
-      const auto p = xvs::Prefix::parse(argv[i]);
-      (p.addr().is4() ? options.ipv4_vlans : options.ipv6_vlans).emplace(1, p);
-    }
-    xvs::Client client({argv[1]}, options);
+    const xvs::Config vlans = vlan_config(argv + 2, argv + argc);
+    options.ipv4_vlans = vlans.ipv4_vlans;
+    options.ipv6_vlans = vlans.ipv6_vlans;
+    std::vector<std::string> interfaces;
+    std::istringstream names(argv[1]);
+    for (std::string name; std::getline(names, name, ',');) interfaces.push_back(name);
+    xvs::Client client(interfaces, options);
     std::cout << "ok attached to " << argv[1] << std::endl;
     serve(client, signal_fd);
   } catch (const std::exception& e) {

@@ -19,6 +19,7 @@
 # a veth otherwise hands the balancer 64 KB super-packets, larger than any MTU.
 #
 #   tunnel.sh <balancer> <xvs-decap> ipip|gre|fou|gue VIP:BACKENDS...   (families 4 or 6)
+# shellcheck disable=SC2154 # count() below assigns the variable named by its caller
 set -euo pipefail
 balancer=$1
 decap=$2
@@ -39,7 +40,7 @@ REQUESTS=60
 # Overheads for IPv4 / IPv6 outer headers (docs/tunnels.md) and what the capture shows of
 # the tunnel.
 case $tunnel in
-  ipip) overhead=(20 40) wire="ip.proto == 4 || ip.proto == 41 || ipv6.nxt == 4 || ipv6.nxt == 41" ;;
+  ipip) overhead=(20 40) wire="ip.proto in {4, 41} || ipv6.nxt in {4, 41}" ;;
   gre) overhead=(24 44) wire="gre" ;;
   fou) overhead=(28 48) wire="udp.dstport == $FOU_PORT" ;;
   gue) overhead=(32 52) wire="udp.dstport == $GUE_PORT" ;;
@@ -61,14 +62,16 @@ nsx cl "$NET_PY" "$NET_LIB_DIR/offload_off.py" eth0 tso gso
 decap_pids=()
 for b in b1 b2 b3; do
   net_spawn "$b" "$NET_TMP/decap-$b.log" "$decap" --vip "$NET_VIP4" --vip "$NET_VIP6" \
-    --peer "$NET_LB4" --peer "$NET_LB6" --fou-port "$FOU_PORT" --gue-port "$GUE_PORT" eth0
+    --peer "$NET_LB4" --peer "$NET_LB6" --fou-port "$FOU_PORT" --gue-port "$GUE_PORT" \
+    -i 1 eth0
   decap_pids+=("$NET_PID")
   CHECK_LOGS+=("$NET_TMP/decap-$b.log")
   wait_line 10 "$NET_PID" "$NET_TMP/decap-$b.log" "^xvs-decap: eth0" ||
     fail "xvs-decap did not start on $b"
 done
 
-capture_start lb "$NET_TMP/lb.pcap"
+# On the balancer's switch port: generic XDP transmits bypass captures on the balancer.
+capture_start sw "$NET_TMP/lb.pcap" lb
 lb_capture=$CAPTURE_PID
 capture_start cl "$NET_TMP/cl.pcap"
 cl_capture=$CAPTURE_PID
@@ -91,6 +94,9 @@ run_case() {
   CHECK_LOGS+=("$log")
   wait_line 30 "$pid" "$log" '^ready after' || fail "$name: balancer not ready (exited, or 30 s)"
 
+  # Fail fast rather than 60 x curl's 3 s when nothing gets through.
+  wait_for 5 nsx cl curl -gsS --noproxy '*' --max-time 1 "$url" ||
+    fail "$name: the VIP does not answer"
   http_names cl "$url" "$REQUESTS" >"$NET_TMP/names"
   local counts b
   counts=$(tally "$NET_TMP/names")
@@ -113,3 +119,68 @@ run_case() {
 }
 
 for c in "$@"; do run_case "${c%:*}" "${c#*:}"; done
+
+# The captures: flushed by a control ping, seen on both sides.
+nsx cl ping -c1 -W2 "$NET_LB4" >/dev/null || fail "control ping to the balancer"
+wait_for 10 capture_seen "$NET_TMP/lb.pcap" "ip.src == $NET_CLIENT4 && icmp.type == 8" 1 ||
+  fail "balancer capture did not see the control ping: not capturing"
+wait_for 10 capture_seen "$NET_TMP/cl.pcap" "ip.src == $NET_LB4 && icmp.type == 0" 1 ||
+  fail "client capture did not see the control ping's reply: not capturing"
+net_stop "$cl_capture" || true
+net_stop "$lb_capture" || true
+
+# count VAR CAPTURE FILTER: sets VAR to the number of frames of CAPTURE matching FILTER.
+count() {
+  local n
+  n=$(capture_count "$NET_TMP/$2.pcap" "$3") || fail "tshark: $2 capture, filter $3"
+  printf -v "$1" %s "$n"
+}
+lb_mac=$(net_mac 2)
+to_router="eth.src == $lb_mac && eth.dst == $NET_ROUTER_MAC && ($wire)"
+to_router+=" && (ip.dst == $NET_REMOTE4 || ipv6.dst == $NET_REMOTE6)"
+to_local="eth.src == $lb_mac && (eth.dst == $(net_mac 0x11) || eth.dst == $(net_mac 0x12))"
+to_local+=" && ($wire)"
+count sent_routed lb "$to_router"
+count sent_direct lb "$to_local"
+((sent_routed > 0 && sent_direct > 0)) ||
+  fail "$tunnel frames from the balancer: $sent_direct to b1/b2, $sent_routed via the router"
+pass "$tunnel: the balancer sent $sent_direct tunnel frames to b1/b2 and $sent_routed to b3" \
+  "via the router's MAC"
+
+from_vip="(ip.src == $NET_VIP4 || ipv6.src == $NET_VIP6) && !icmp && !icmpv6"
+count crossed lb "$from_vip"
+((crossed == 0)) || fail "$crossed frames from the VIP crossed the balancer"
+# The capture sees what the balancer sends from the VIP: its ICMP errors.
+count errors lb "(ip.src == $NET_VIP4 && icmp) || (ipv6.src == $NET_VIP6 && icmpv6)"
+((errors > 0)) || fail "the balancer's capture holds none of its ICMP errors from the VIP"
+count replies cl "$from_vip && tcp"
+count direct cl "$from_vip && tcp && (eth.src == $(net_mac 0x11) || eth.src == $(net_mac 0x12))"
+count routed cl "$from_vip && tcp && eth.src == $NET_ROUTER_MAC"
+# At least SYN-ACK, response and FIN per request.
+((replies >= 3 * REQUESTS * $#)) || fail "the client saw only $replies replies from the VIP"
+((direct + routed == replies && routed > 0)) ||
+  fail "of $replies replies from the VIP, $direct came from b1/b2, $routed via the router"
+pass "$tunnel: all $replies replies went straight to the client ($direct from b1/b2, $routed" \
+  "from b3 via the router), none crossed the balancer"
+
+for c in "$@"; do
+  mtu=$((1500 - overhead[${c#*:} == 4 ? 0 : 1]))
+  if [[ ${c%:*} == 4 ]]; then
+    error="ip.src == $NET_VIP4 && icmp.type == 3 && icmp.code == 4 && icmp.mtu == $mtu"
+  else
+    error="ipv6.src == $NET_VIP6 && icmpv6.type == 2 && icmpv6.mtu == $mtu"
+  fi
+  count too_big cl "eth.src == $lb_mac && $error"
+  ((too_big > 0)) ||
+    fail "$tunnel $c: the client got no ICMP too-big from the VIP with MTU $mtu"
+done
+pass "$tunnel: in every case the client got the VIP's ICMP too-big with MTU 1500 - overhead"
+
+for i in 0 1 2; do
+  b=b$((i + 1))
+  net_stop "${decap_pids[i]}" || fail "xvs-decap on $b exited with $? on SIGTERM"
+  last=$(grep "^decapsulated:" "$NET_TMP/decap-$b.log" | tail -n 1)
+  [[ $last =~ " $tunnel="[1-9] ]] || fail "xvs-decap on $b decapsulated no $tunnel: $last"
+  [[ ${last#*dropped:} =~ ^( [a-z_]+=0)+$ ]] || fail "xvs-decap on $b dropped packets: $last"
+done
+pass "$tunnel: xvs-decap decapsulated on every backend and dropped nothing"

@@ -6,7 +6,7 @@
 #                            the backend's name, or FAIL
 #   line_names ROLE VIP N    N new connections to the line port; one line each: name or FAIL
 #   tally FILE               "b1=33 b2=34 b3=33 FAIL=0"-style summary of a names file
-#   capture_start ROLE FILE  tshark on ROLE's eth0 into FILE; sets CAPTURE_PID
+#   capture_start ROLE FILE [IF]  tshark on ROLE's IF (eth0) into FILE; sets CAPTURE_PID
 #   capture_seen FILE FILTER N     FILE holds at least N frames matching FILTER
 #   capture_count FILE FILTER      the number of frames of FILE matching FILTER
 #   actor_start NAME ROLE CMD..    CMD in ROLE's namespace with its stdin/stdout on pipes
@@ -51,7 +51,7 @@ tally() {
 }
 
 capture_start() {
-  net_spawn "$1" "$2.log" tshark -n -q -i eth0 -w "$2"
+  net_spawn "$1" "$2.log" tshark -n -q -i "${3:-eth0}" -w "$2"
   CAPTURE_PID=$NET_PID
   wait_for 20 grep -q "Capture started" "$2.log" ||
     fail "tshark did not start in $1: $(cat "$2.log")"
