@@ -21,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include "active.hpp"
 #include "dataplane.hpp"
 #include "entries.hpp"
 #include "flow_maps.hpp"
@@ -29,6 +30,7 @@
 #include "metrics.hpp"
 #include "netinfo.hpp"
 #include "netlink.hpp"
+#include "netwatch.hpp"
 #include "pinger.hpp"
 #include "slots.hpp"
 #include "validate.hpp"
@@ -47,6 +49,8 @@ constexpr auto kRefreshPeriod = std::chrono::milliseconds(1000);
 constexpr auto kResolvingPeriod = std::chrono::milliseconds(200);
 // Resolved next hops are pinged this often to keep their neighbour entries fresh.
 constexpr auto kKeepAlivePing = std::chrono::seconds(10);
+// The flow table is walked this often to estimate active connections (active.hpp).
+constexpr auto kActiveWalk = std::chrono::seconds(2);
 
 // Identity of a service: sticky is an attribute, not part of the key.
 using ServiceId = std::tuple<IPAddr, std::uint16_t, Protocol>;
@@ -75,6 +79,7 @@ struct DestState {
   std::optional<NextHop> hop;  // from the last resolution
   std::string problem;         // last resolution problem, logged when it changes
   xvs_dest entry{};            // as last written to the data plane
+  std::uint32_t active = 0;    // recent flows, from the last walk of the flow table
 };
 
 struct ServiceState {
@@ -154,6 +159,10 @@ private:
   DestinationExtended extended(const DestState& d) const;
   ServiceExtended extended(const ServiceState& ss) const;
   void refresh_loop();
+  void network_changed();
+  void store_active(const ActiveCounts& counts);
+  std::uint64_t current(const ServiceState& ss) const;
+  std::uint64_t current_of_vip(const IPAddr& vip) const;
   std::vector<IPAddr> hops_to_ping(Clock::time_point now);
   bool any_unresolved() const;
 
@@ -162,6 +171,7 @@ private:
   std::vector<int> ifindexes_;
   Dataplane dp_;
   FlowMaps flow_maps_;
+  ActiveFlows active_flows_;
   Attachments attachments_;
   Pinger pinger_;
 
@@ -181,7 +191,10 @@ private:
 
   std::condition_variable wake_;
   bool stop_ = false;
+  bool net_changed_ = false;  // a netlink event arrived since the last dump
   std::thread refresher_;
+  // Last: its thread calls network_changed(), so it must stop before the rest goes.
+  NetWatcher watcher_{[this] { network_changed(); }};
 };
 
 namespace {
@@ -218,6 +231,7 @@ Client::Impl::Impl(std::vector<std::string> interfaces, Options options)
           options_.pin_path,
           [this](const std::string& what) { log("pinned state", {{"event", what}}); }),
       flow_maps_(dp_),
+      active_flows_(dp_),
       attachments_(dp_, options_.driver_mode) {
   // Kept flow entries (pin_path) name generations up to the floor: never reuse one.
   generation_ = flow_maps_.generation_floor();
@@ -549,6 +563,7 @@ Config Client::Impl::config() {
 DestinationExtended Client::Impl::extended(const DestState& d) const {
   DestinationExtended out;
   out.destination = d.config;
+  out.active_connections = d.active;
   xvs_counters c = dp_.counters(XVS_COUNTERS_DEST(d.index));
   out.stats = stats_of(c);
   out.metrics = counters_metrics(c);
@@ -562,6 +577,7 @@ ServiceExtended Client::Impl::extended(const ServiceState& ss) const {
   xvs_counters c = dp_.counters(XVS_COUNTERS_SERVICE(ss.slot));
   out.stats = stats_of(c);
   out.metrics = counters_metrics(c);
+  out.metrics["current"] = current(ss);
   return out;
 }
 
@@ -590,6 +606,7 @@ std::vector<VIP> Client::Impl::vips() {
   for (const auto& [addr, v] : vips_) {
     xvs_counters c = dp_.counters(XVS_COUNTERS_VIP(v.slot));
     out.push_back(VIP{addr, stats_of(c), counters_metrics(c)});
+    out.back().metrics["current"] = current_of_vip(addr);
   }
   return out;
 }
@@ -600,7 +617,9 @@ VIP Client::Impl::vip(const IPAddr& addr) {
   if (it == vips_.end())
     throw Error(Errc::service_not_found, fmt::format("no service has VIP {}", addr));
   xvs_counters c = dp_.counters(XVS_COUNTERS_VIP(it->second.slot));
-  return VIP{addr, stats_of(c), counters_metrics(c)};
+  VIP out{addr, stats_of(c), counters_metrics(c)};
+  out.metrics["current"] = current_of_vip(addr);
+  return out;
 }
 
 Info Client::Impl::info() {
@@ -611,6 +630,12 @@ Info Client::Impl::info() {
   out.metrics = counters_metrics(c);
   add_reason_metrics(out.metrics, r);
   flow_maps_.add_metrics(out.metrics);
+  {
+    std::lock_guard lock(mu_);
+    std::uint64_t all = 0;
+    for (const auto& [_, ss] : services_) all += current(ss);
+    out.metrics["current"] = all;
+  }
   out.latency = r.latency_samples ? r.latency_ns / r.latency_samples : 0;
   return out;
 }
@@ -677,15 +702,27 @@ std::vector<IPAddr> Client::Impl::hops_to_ping(Clock::time_point now) {
 
 void Client::Impl::refresh_loop() {
   std::unique_lock lock(mu_);
+  auto next_walk = Clock::now();
   while (!stop_) {
-    wake_.wait_for(lock, any_unresolved() ? kResolvingPeriod : kRefreshPeriod);
+    // The periodic dump stays as a safety net behind the netlink events.
+    if (!net_changed_) wake_.wait_for(lock, any_unresolved() ? kResolvingPeriod : kRefreshPeriod);
     if (stop_) break;
+    net_changed_ = false;
     lock.unlock();
     std::optional<NetSnapshot> snapshot;
     try {
       snapshot = dump_network();
     } catch (const Error& e) {
       log("netlink dump failed", {{"error", e.what()}});
+    }
+    std::optional<ActiveCounts> active;
+    if (Clock::now() >= next_walk) {
+      next_walk = Clock::now() + kActiveWalk;
+      try {
+        active = active_flows_.count(monotonic_ns());
+      } catch (const Error& e) {
+        log("counting active connections failed", {{"error", e.what()}});
+      }
     }
     lock.lock();
     if (stop_) break;
@@ -696,11 +733,45 @@ void Client::Impl::refresh_loop() {
         net_ = std::move(*snapshot);
         sync_all();
       }
+      if (active) store_active(*active);
       for (const IPAddr& hop : hops_to_ping(Clock::now())) pinger_.ping(hop);
     } catch (const Error& e) {
       log("refresh failed", {{"error", e.what()}});
     }
   }
+}
+
+// --- live network facts and active connections ------------------------------------------
+
+// From the watcher's thread: dump and sync now rather than at the next period.
+void Client::Impl::network_changed() {
+  {
+    std::lock_guard lock(mu_);
+    net_changed_ = true;
+  }
+  wake_.notify_all();
+}
+
+// Counts of flows naming an older generation of a slot belong to a removed destination.
+void Client::Impl::store_active(const ActiveCounts& counts) {
+  for (auto& [_, ss] : services_)
+    for (auto& [__, d] : ss.dests) {
+      const auto it = counts.find({d.index, d.generation});
+      d.active = it == counts.end() ? 0 : it->second;
+    }
+}
+
+std::uint64_t Client::Impl::current(const ServiceState& ss) const {
+  std::uint64_t sum = 0;
+  for (const auto& [_, d] : ss.dests) sum += d.active;
+  return sum;
+}
+
+std::uint64_t Client::Impl::current_of_vip(const IPAddr& vip) const {
+  std::uint64_t sum = 0;
+  for (const auto& [_, ss] : services_)
+    if (ss.config.address == vip) sum += current(ss);
+  return sum;
 }
 
 // --- Client --------------------------------------------------------------------------------

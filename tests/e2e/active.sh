@@ -66,7 +66,8 @@ until counts $((conns - 2)) $((conns + 2)); do
   sleep 1
   (((n * keepalive * 1000) > $(now_ms) - start)) || keep $((n++))
 done
-pass "$conns connections: active $SUM, current: service $SVC, VIP $VIP, global $ALL after $(($(now_ms) - start)) ms"
+took=$(($(now_ms) - start))
+pass "$conns connections after $took ms: active $SUM, current: service $SVC, VIP $VIP, global $ALL"
 
 # Longer than the idle period, kept alive: still counted.
 held=$(now_ms)
@@ -86,7 +87,8 @@ until counts 0 0; do
   sleep 0.5
 done
 took=$(($(now_ms) - closed))
-((took <= bound_ms + 500)) || fail "active connections fell to 0 only after $took ms (bound $bound_ms)"
+((took <= bound_ms + 500)) ||
+  fail "active connections fell to 0 only after $took ms (bound $bound_ms)"
 pass "closed: active connections 0 after $took ms (bound $bound_ms ms)"
 
 status=0

@@ -4,9 +4,7 @@
 #pragma once
 
 #include <catch2/catch.hpp>
-
 #include <vector>
-
 #include <xvs/xvs.hpp>
 
 namespace xvs::test {

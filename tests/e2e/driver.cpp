@@ -2,8 +2,9 @@
 // xvs-e2e-driver: an xvs::Client that end-to-end tests steer at run time, one command per
 // line on stdin, one answer line ("ok ..." or "error: ...") per command on stdout.
 //
-//   xvs-e2e-driver <interface>[,<interface>...] [<prefix> [<prefix>]]
-//     (each prefix VLAN 1 of its family; none: the interfaces' own networks)
+//   xvs-e2e-driver [bond:]<interface>[,<interface>...] [<prefix> [<prefix>]]
+//     (bond: sets Options::bonding; each prefix VLAN 1 of its family; none: the interfaces'
+//     own networks)
 //
 //   set VIP PORT RIP...     set_service(TCP VIP:PORT) with exactly these destinations
 //   add VIP PORT RIP        create_destination
@@ -31,6 +32,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -171,7 +173,7 @@ void serve(xvs::Client& client, int signal_fd) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: xvs-e2e-driver <interface>[,<interface>...] [<prefix> [<prefix>]]\n";
+    std::cerr << "usage: xvs-e2e-driver [bond:]<interface>[,<interface>...] [<prefix>...]\n";
     return 2;
   }
   sigset_t stop;
@@ -186,7 +188,10 @@ int main(int argc, char** argv) {
     options.ipv4_vlans = vlans.ipv4_vlans;
     options.ipv6_vlans = vlans.ipv6_vlans;
     std::vector<std::string> interfaces;
-    std::istringstream names(argv[1]);
+    std::string_view list = argv[1];
+    options.bonding = list.starts_with("bond:");
+    if (options.bonding) list.remove_prefix(5);
+    std::istringstream names{std::string(list)};
     for (std::string name; std::getline(names, name, ',');) interfaces.push_back(name);
     xvs::Client client(interfaces, options);
     std::cout << "ok attached to " << argv[1] << std::endl;

@@ -5,6 +5,8 @@
 # network B. The client and b1 are on A; b2 is only on B, behind a router that carries its
 # replies back to A. New connections to the VIP reach both backends, IPv4 and IPv6: b2's
 # packets can only have left by eth1 (redirect), since nothing on A answers to its MAC.
+# Then the same with Options::bonding: every packet goes back out of eth0 (XDP_TX), so b1
+# still answers while b2's connections fail although the data plane forwarded to it.
 #
 #   A (br0): 10.0.0.0/24 fd00::/64   client .1, balancer .2, b1 .11, router .254
 #   B (br1): 10.0.1.0/24 fd01::/64   balancer .2, b2 .12, router .254
@@ -27,7 +29,7 @@ ask() {
 
 # link ROLE PORT BRIDGE IF MAC ADDR4 ADDR6: a veth from BRIDGE (port PORT) to ROLE's IF.
 link() {
-  local role=$1 port=$2 bridge=$3 dev=$4 mac=$5 ns="$NET_PREFIX$1"
+  local port=$2 bridge=$3 dev=$4 mac=$5 ns="$NET_PREFIX$1"
   ip -n "${NET_PREFIX}sw" link add "$port" type veth peer name "$dev" netns "$ns"
   ip -n "${NET_PREFIX}sw" link set "$port" master "$bridge" up
   ip -n "$ns" link set "$dev" address "$mac" up
@@ -74,10 +76,41 @@ for family in 4 6; do
   pass "IPv$family: two interfaces, backends on both networks: $counts"
 done
 
-status=0
-net_stop "$driver_pid" || status=$?
-((status == 0)) || fail "driver exited with $status after SIGTERM"
-if nsx lb ip -o link show | grep -q xdp; then
-  fail "XDP still attached after the driver exited"
-fi
+stop_driver() {
+  local status=0
+  net_stop "$driver_pid" || status=$?
+  ((status == 0)) || fail "driver exited with $status after SIGTERM"
+  if nsx lb ip -o link show | grep -q xdp; then
+    fail "XDP still attached after the driver exited"
+  fi
+}
+stop_driver
 pass "driver stopped cleanly, XDP detached from both interfaces"
+
+# Bonded: XDP_TX out of the receiving interface, so b2 (on B only) never sees its packets.
+actor_start bonded lb "$driver" bond:eth0,eth1
+driver_pid=$ACTOR_PID
+actor_hear bonded 30
+[[ $HEARD == ok* ]] || fail "bonded driver did not start: $HEARD"
+bonded() {
+  actor_say bonded "$*"
+  actor_hear bonded 30
+  [[ $HEARD == ok* ]] || fail "bonded driver: $*: $HEARD"
+}
+svc="$NET_VIP4 $NET_HTTP_PORT"
+bonded set "$svc" "$(net_b4 1)" 10.0.1.12
+bonded ready "$svc" 30
+# shellcheck disable=SC2016 # the positional parameter belongs to the inner shell
+nsx cl bash -c 'for ((i = 0; i < 12; i++)); do
+    curl -gsS --noproxy "*" --max-time 1 "$1" 2>/dev/null || echo FAIL
+  done' _ "http://$NET_VIP4/" >"$NET_TMP/bonded"
+counts=$(tally "$NET_TMP/bonded")
+grep -qx b2 "$NET_TMP/bonded" && fail "bonded: b2 was reached, so not by XDP_TX: $counts"
+grep -qx b1 "$NET_TMP/bonded" || fail "bonded: b1 got nothing: $counts"
+bonded show "$svc"
+if ! [[ $HEARD =~ \ 10\.0\.1\.12:([0-9]+)/ ]] || ((BASH_REMATCH[1] == 0)); then
+  fail "bonded: the data plane forwarded nothing to b2, so the test proves nothing: $HEARD"
+fi
+pass "bonded: b1 answers, b2's packets (${BASH_REMATCH[1]}) went back out of eth0: $counts"
+stop_driver
+pass "bonded driver stopped cleanly, XDP detached"

@@ -11,9 +11,13 @@
 #include <xvs/xvs.hpp>
 
 #include "../support/netns.hpp"
+#include "client_state.hpp"
 
 using namespace xvs;
+using xvs::test::error_of;
 using xvs::test::ScopedNetns;
+using xvs::test::State;
+using xvs::test::state_of;
 
 namespace {
 
@@ -49,39 +53,6 @@ Destination real(const char* addr, std::uint16_t weight = 1) {
   d.address = IPAddr::parse(addr);
   d.weight = weight;
   return d;
-}
-
-template <typename F>
-Errc error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  FAIL("no xvs::Error thrown");
-  return Errc::system;
-}
-
-// Everything observable about the configuration, for before/after comparisons.
-struct State {
-  std::vector<Service> services;
-  std::vector<std::vector<Destination>> destinations;
-  std::vector<IPAddr> vips;
-  Config config;
-  bool operator==(const State&) const = default;
-};
-
-State state_of(Client& c) {
-  State s;
-  for (const auto& se : c.services()) {
-    s.services.push_back(se.service);
-    std::vector<Destination> ds;
-    for (const auto& de : c.destinations(se.service)) ds.push_back(de.destination);
-    s.destinations.push_back(ds);
-  }
-  for (const auto& v : c.vips()) s.vips.push_back(v.address);
-  s.config = c.config();
-  return s;
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <functional>
 #include <set>
 #include <thread>
 
@@ -74,8 +73,8 @@ TEST_CASE("200 clients in a row on one interface leak nothing") {
   const auto maps = bpf_ids(bpf_map_get_next_id), progs = bpf_ids(bpf_prog_get_next_id);
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 200; ++i) cycle();
-  WARN("200 clients in " << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
-                         << " s");
+  WARN("200 clients in "
+       << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s");
 
   CHECK(open_fds() == fds);
   CHECK(links() == nlinks);

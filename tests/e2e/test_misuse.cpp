@@ -48,8 +48,8 @@ Destination dest(const IPAddr& a) {
 // Addresses no service or destination may have: invalid, unspecified, loopback, multicast.
 std::vector<IPAddr> bad_addresses() {
   std::vector<IPAddr> out{IPAddr{}};
-  for (const char* a : {"0.0.0.0", "::", "127.0.0.1", "127.9.9.9", "::1", "224.0.0.1",
-                        "239.1.2.3", "ff02::1"})
+  for (const char* a :
+       {"0.0.0.0", "::", "127.0.0.1", "127.9.9.9", "::1", "224.0.0.1", "239.1.2.3", "ff02::1"})
     out.push_back(IPAddr::parse(a));
   return out;
 }
@@ -59,7 +59,7 @@ std::vector<Service> bad_services() {
   std::vector<Service> out;
   for (const IPAddr& a : bad_addresses()) out.push_back(svc(a));
   out.push_back(svc(IPAddr::parse("192.0.2.10"), 0));
-  out.push_back(svc(IPAddr::parse("192.0.2.10"), 80, static_cast<Protocol>(1)));  // ICMP
+  out.push_back(svc(IPAddr::parse("192.0.2.10"), 80, static_cast<Protocol>(1)));      // ICMP
   out.push_back(svc(IPAddr::parse("2001:db8::10"), 80, static_cast<Protocol>(132)));  // SCTP
   return out;
 }
@@ -124,8 +124,7 @@ TEST_CASE("misuse: every method rejects each invalid argument and changes nothin
     CHECK(error_of([&] { c.create_destination(s, good); }) == Errc::invalid_argument);
   }
   for (const Destination& d : bad_destinations()) {
-    CAPTURE(d.address.valid() ? d.address.to_string() : "invalid",
-            static_cast<int>(d.tunnel_type));
+    CAPTURE(d.address.valid() ? d.address.to_string() : "invalid", static_cast<int>(d.tunnel_type));
     CHECK(error_of([&] { c.create_destination(web, d); }) == Errc::invalid_argument);
     CHECK(error_of([&] { c.update_destination(web, d); }) == Errc::invalid_argument);
     CHECK(error_of([&] { c.set_service(web, {good, d}); }) == Errc::invalid_argument);
@@ -133,7 +132,8 @@ TEST_CASE("misuse: every method rejects each invalid argument and changes nothin
     CHECK(error_of([&] { c.set_service(svc(IPAddr::parse("192.0.2.77")), {d}); }) ==
           Errc::invalid_argument);
   }
-  for (const Config& bad : bad_configs()) CHECK(error_of([&] { c.set_config(bad); }) == Errc::invalid_argument);
+  for (const Config& bad : bad_configs())
+    CHECK(error_of([&] { c.set_config(bad); }) == Errc::invalid_argument);
 
   // Duplicates within one list.
   CHECK(error_of([&] { c.set_service(web, {good, good}); }) == Errc::invalid_argument);
@@ -185,7 +185,7 @@ TEST_CASE("misuse: what exists or not is checked before anything changes") {
   CHECK(state_of(c) == before);
 }
 
-TEST_CASE("capacity: 16383 destinations across services; one more changes nothing") {
+TEST_CASE("capacity: 16383 destinations across services, and one more changes nothing") {
   if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
   Client c({"v0"}, small());
@@ -195,7 +195,8 @@ TEST_CASE("capacity: 16383 destinations across services; one more changes nothin
   for (int s = 0; made < kTotal; ++s) {
     std::vector<Destination> ds;
     for (int i = 0; i < kPerService && made < kTotal; ++i, ++made) {
-      Destination d = dest(IPAddr::parse(fmt::format("10.{}.{}.{}", 100 + s, i / 250, 1 + i % 250)));
+      Destination d =
+          dest(IPAddr::parse(fmt::format("10.{}.{}.{}", 100 + s, i / 250, 1 + i % 250)));
       d.disable = true;
       ds.push_back(d);
     }

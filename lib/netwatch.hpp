@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+// Subscription to rtnetlink change events (links, addresses, neighbours, routes) on a thread
+// of its own, so that a change of network facts reaches the data plane promptly instead of
+// at the next periodic refresh.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+struct mnl_socket;
+
+namespace xvs::detail {
+
+class NetWatcher {
+public:
+  // Bursts of events are coalesced: `changed` runs at most once per `min_gap`, `settle`
+  // after the first event of a burst. A receive-buffer overrun (ENOBUFS: events were lost)
+  // also counts as a change, since the caller re-dumps everything. `changed` runs on the
+  // watcher's thread and must not throw. Throws Error{Errc::system} when the socket cannot
+  // be opened.
+  explicit NetWatcher(std::function<void()> changed,
+                      std::chrono::milliseconds settle = std::chrono::milliseconds(30),
+                      std::chrono::milliseconds min_gap = std::chrono::milliseconds(100));
+  ~NetWatcher();
+  NetWatcher(const NetWatcher&) = delete;
+  NetWatcher& operator=(const NetWatcher&) = delete;
+
+private:
+  enum class Ready { events, timeout, stop };
+  void run();
+  Ready wait(int timeout_ms);  // -1: no timeout
+  bool drain();  // true when a pending message concerns the snapshot (or events were lost)
+
+  std::function<void()> changed_;
+  std::chrono::milliseconds settle_, min_gap_;
+  mnl_socket* nl_ = nullptr;
+  int stop_fd_ = -1;  // eventfd: written by the destructor
+  std::thread thread_;
+};
+
+}  // namespace xvs::detail

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "oracle.hpp"
+
+#include <netinet/in.h>
+
+#include <array>
+
+#include <fmt/format.h>
+
+#include "frame.hpp"
+
+namespace xvs::test::fuzz {
+
+namespace {
+
+std::uint16_t get16(View b, std::size_t at) {
+  return static_cast<std::uint16_t>(b[at] << 8 | b[at + 1]);
+}
+
+IPAddr addr_at(View b, std::size_t at, bool v6) {
+  if (!v6) return IPAddr::v4({b[at], b[at + 1], b[at + 2], b[at + 3]});
+  std::array<std::uint8_t, 16> a{};
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = b[at + i];
+  return IPAddr::v6(a);
+}
+
+// Fills the transport part of `p` from the IP payload [p.l4, end); false if it is short.
+bool parse_l4(View f, Packet& p, std::size_t end) {
+  const int icmp_proto = p.v6 ? int{IPPROTO_ICMPV6} : int{IPPROTO_ICMP};
+  const bool icmp = p.proto == icmp_proto;
+  if (icmp) {
+    if (p.l4 + 8 > end) return false;
+    p.icmp_type = f[p.l4];
+    return true;
+  }
+  if (p.proto == IPPROTO_UDP) {
+    if (p.l4 + 8 > end) return false;
+  } else if (p.proto == IPPROTO_TCP) {
+    if (p.l4 + 20 > end) return false;
+    const std::size_t doff = f[p.l4 + 12] >> 4;
+    if (doff < 5 || p.l4 + doff * 4 > end) return false;
+  } else {
+    return false;
+  }
+  p.sport = get16(f, p.l4);
+  p.dport = get16(f, p.l4 + 2);
+  return true;
+}
+
+}  // namespace
+
+std::optional<Packet> parse_valid(View f) {
+  if (f.size() < 14) return std::nullopt;
+  Packet p;
+  std::uint16_t type = get16(f, 12);
+  p.l3 = 14;
+  if (type == 0x8100) {
+    if (f.size() < 18) return std::nullopt;
+    p.tagged = true;
+    type = get16(f, 16);
+    p.l3 = 18;
+  }
+  const std::size_t l3 = p.l3;
+  if (type == 0x0800) {
+    if (f.size() < l3 + 20 || f[l3] >> 4 != 4) return std::nullopt;
+    const std::size_t ihl = (f[l3] & 0xfu) * 4u;
+    p.ip_len = get16(f, l3 + 2);
+    if (ihl < 20 || p.ip_len < ihl || l3 + p.ip_len > f.size()) return std::nullopt;
+    if (checksum(f.subspan(l3, ihl)) != 0) return std::nullopt;
+    if ((get16(f, l3 + 6) & 0x3fff) != 0) return std::nullopt;  // MF or an offset
+    p.ttl = f[l3 + 8];
+    p.proto = f[l3 + 9];
+    p.saddr = addr_at(f, l3 + 12, false);
+    p.daddr = addr_at(f, l3 + 16, false);
+    p.l4 = l3 + ihl;
+  } else if (type == 0x86dd) {
+    if (f.size() < l3 + 40 || f[l3] >> 4 != 6) return std::nullopt;
+    p.v6 = true;
+    p.ip_len = 40u + get16(f, l3 + 4);
+    if (l3 + p.ip_len > f.size()) return std::nullopt;
+    p.proto = f[l3 + 6];
+    p.ttl = f[l3 + 7];
+    p.saddr = addr_at(f, l3 + 8, true);
+    p.daddr = addr_at(f, l3 + 24, true);
+    p.l4 = l3 + 40;
+  } else {
+    return std::nullopt;
+  }
+  if (p.ttl <= 1 || !parse_l4(f, p, l3 + p.ip_len)) return std::nullopt;
+  return p;
+}
+
+std::string check_ip(View ip) {
+  if (ip.size() < 20) return fmt::format("{} bytes: no IP header", ip.size());
+  if (ip[0] >> 4 == 4) {
+    const std::size_t ihl = (ip[0] & 0xfu) * 4u;
+    if (ihl < 20 || ihl > ip.size()) return fmt::format("IPv4 IHL {}", ihl);
+    if (get16(ip, 2) != ip.size())
+      return fmt::format("IPv4 total length {} in {} bytes", get16(ip, 2), ip.size());
+    if (checksum(ip.first(ihl)) != 0) return "IPv4 header checksum";
+    return "";
+  }
+  if (ip[0] >> 4 == 6) {
+    if (ip.size() < 40 || 40u + get16(ip, 4) != ip.size())
+      return fmt::format("IPv6 payload length {} in {} bytes", get16(ip, 4), ip.size());
+    return "";
+  }
+  return fmt::format("IP version {}", ip[0] >> 4);
+}
+
+bool l4_checksum_ok(View ip) {
+  const bool v6 = ip[0] >> 4 == 6;
+  const std::size_t hlen = v6 ? 40 : (ip[0] & 0xfu) * 4u;
+  const std::uint8_t proto = ip[v6 ? 6 : 9];
+  const View l4 = ip.subspan(hlen);
+  if (proto == IPPROTO_ICMP) return checksum(l4) == 0;
+  // The pseudo header: both addresses, protocol and transport length.
+  std::uint32_t sum = sum16(v6 ? ip.subspan(8, 32) : ip.subspan(12, 8));
+  sum += proto + static_cast<std::uint32_t>(l4.size());
+  return checksum(l4, sum) == 0;
+}
+
+}  // namespace xvs::test::fuzz

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// An independent reading of frames for the fuzz campaign: what docs/dataplane.md says the
+// data plane accepts, written here from the RFCs, so that a forwarded frame can be judged
+// without trusting any BPF code.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <xvs/address.hpp>
+
+namespace xvs::test::fuzz {
+
+using View = std::span<const std::uint8_t>;
+
+// A frame's IP packet, every header the data plane verifies on VIP traffic well formed.
+struct Packet {
+  bool tagged = false;
+  std::size_t l3 = 0;  // offset of the IP header
+  bool v6 = false;
+  std::size_t ip_len = 0;  // IP header(s) and payload, without Ethernet padding
+  std::size_t l4 = 0;      // offset of the transport header
+  std::uint8_t proto = 0;
+  IPAddr saddr, daddr;
+  std::uint16_t sport = 0, dport = 0;  // host order (TCP/UDP)
+  std::uint8_t icmp_type = 0;          // ICMP / ICMPv6
+  std::uint8_t ttl = 0;
+};
+
+// The frame read as docs/dataplane.md steps 1-6 do for a packet to a VIP (one 802.1Q tag;
+// IPv4 lengths, header checksum, no fragment; IPv6 without extension headers; TTL > 1;
+// complete TCP/UDP/ICMP header). nullopt: the data plane must not forward or answer it.
+std::optional<Packet> parse_valid(View frame);
+
+// An IP packet (no Ethernet) whose header(s) agree with its size: IPv4 header checksum and
+// total length, IPv6 payload length. Returns "" or what is wrong.
+std::string check_ip(View packet);
+
+// The transport checksum of the IP packet `packet` (TCP, UDP, ICMP, ICMPv6) verifies.
+bool l4_checksum_ok(View packet);
+
+}  // namespace xvs::test::fuzz
