@@ -109,8 +109,10 @@ Machine this_machine() {
 
 void print_table(const Report& r, std::FILE* out) {
   const auto& s = r.settings;
-  fmt::print(out, "xvs-bench {}: kernel {}, {} x {}, measured on CPU {}\n", XVS_VERSION_STRING,
-             r.machine.kernel, r.machine.nproc, r.machine.cpu_model, r.machine.bench_cpu);
+  fmt::print(out, "xvs-bench {}: kernel {}, {} x {}{}\n", XVS_VERSION_STRING, r.machine.kernel,
+             r.machine.nproc, r.machine.cpu_model,
+             r.machine.bench_cpu >= 0 ? fmt::format(", measured on CPU {}", r.machine.bench_cpu)
+                                      : std::string());
   fmt::print(out,
              "BPF_PROG_TEST_RUN, {} repetitions x {} rounds{}; ns per packet are medians over "
              "rounds,\nspread = (max - min) / median of raw; net = raw minus the frame-restoring "
