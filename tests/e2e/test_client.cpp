@@ -15,29 +15,12 @@
 
 using namespace xvs;
 using xvs::test::error_of;
+using xvs::test::Network;
 using xvs::test::ScopedNetns;
 using xvs::test::State;
 using xvs::test::state_of;
 
 namespace {
-
-// A veth pair v0/v1 in a fresh namespace; the balancer owns 10.0.0.1/24 and fd00::1/64 on v0.
-struct Network {
-  ScopedNetns ns;
-  Network() {
-    ScopedNetns::sh("ip link add v0 type veth peer name v1");
-    ScopedNetns::sh("ip addr add 10.0.0.1/24 dev v0");
-    ScopedNetns::sh("ip addr add fd00::1/64 dev v0 nodad");
-    ScopedNetns::sh("ip link set v0 up");
-    ScopedNetns::sh("ip link set v1 up");
-  }
-};
-
-Options small() {
-  Options o;
-  o.flows_per_cpu = 1024;
-  return o;
-}
 
 bool xdp_attached(const char* dev) {
   return std::system(
@@ -61,7 +44,7 @@ TEST_CASE("a client attaches to its interfaces and detaches when destroyed") {
   if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
   {
-    Client c({"v0"}, small());
+    Client c({"v0"}, xvs::test::small_options());
     CHECK(xdp_attached("v0"));
     CHECK_FALSE(xdp_attached("v1"));
   }
@@ -79,17 +62,17 @@ TEST_CASE("a failed construction throws a clear error and leaves nothing attache
     }
     return "no error";
   };
-  CHECK(error_of([] { Client c({}, small()); }) == Errc::invalid_argument);
-  CHECK_THAT(message([] { Client c({"v0", "nope-xvs0"}, small()); }),
+  CHECK(error_of([] { Client c({}, xvs::test::small_options()); }) == Errc::invalid_argument);
+  CHECK_THAT(message([] { Client c({"v0", "nope-xvs0"}, xvs::test::small_options()); }),
              Catch::Matchers::Contains("unknown interface \"nope-xvs0\""));
-  CHECK(error_of([] { Client c({"v0", "v0"}, small()); }) == Errc::invalid_argument);
+  CHECK(error_of([] { Client c({"v0", "v0"}, xvs::test::small_options()); }) == Errc::invalid_argument);
 
-  Options bad_vlan = small();
+  Options bad_vlan = xvs::test::small_options();
   bad_vlan.ipv4_vlans[5000] = Prefix::parse("10.0.0.1/24");
   CHECK_THAT(message([&] { Client c({"v0"}, bad_vlan); }),
              Catch::Matchers::Contains("VLAN ID 5000"));
 
-  Options garbage = small();
+  Options garbage = xvs::test::small_options();
   garbage.bpf_program = {1, 2, 3, 4, 5};
   CHECK(error_of([&] { Client c({"v0", "v1"}, garbage); }) == Errc::invalid_argument);
   CHECK_FALSE(xdp_attached("v0"));
@@ -101,7 +84,7 @@ TEST_CASE("Options::bpf_program replaces the embedded data plane") {
   Network net;
   std::ifstream f(XVS_TEST_BPF_OBJECT, std::ios::binary);
   REQUIRE(f);
-  Options o = small();
+  Options o = xvs::test::small_options();
   o.bpf_program.assign(std::istreambuf_iterator<char>(f), {});
 
   SECTION("the same object given as a plain ELF file works") {
@@ -120,7 +103,7 @@ TEST_CASE("Options::bpf_program replaces the embedded data plane") {
 TEST_CASE("services and destinations: create, update, list, remove") {
   if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
-  Client c({"v0"}, small());
+  Client c({"v0"}, xvs::test::small_options());
   const Service s = web();
 
   c.create_service(s);
@@ -165,7 +148,7 @@ TEST_CASE("services and destinations: create, update, list, remove") {
 TEST_CASE("set_service makes the destinations exactly the given list") {
   if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
-  Client c({"v0"}, small());
+  Client c({"v0"}, xvs::test::small_options());
   const Service s = web("2001:db8::10", 443);
 
   c.set_service(s, {real("10.0.0.2"), real("10.0.0.3"), real("fd00::4")});
@@ -187,7 +170,7 @@ TEST_CASE("set_service makes the destinations exactly the given list") {
 TEST_CASE("invalid calls throw and change nothing") {
   if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
-  Client c({"v0"}, small());
+  Client c({"v0"}, xvs::test::small_options());
   c.set_service(web(), {real("10.0.0.2"), real("10.0.0.3")});
   const State before = state_of(c);
 
@@ -212,7 +195,7 @@ TEST_CASE("invalid calls throw and change nothing") {
 TEST_CASE("capacity: 255 enabled destinations per service, and the service limit") {
   if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
-  Client c({"v0"}, small());
+  Client c({"v0"}, xvs::test::small_options());
   std::vector<Destination> ds;
   for (int i = 0; i < 256; i++)
     ds.push_back(real(fmt::format("10.1.{}.{}", i / 200, 1 + i % 200).c_str()));
@@ -240,7 +223,7 @@ TEST_CASE("capacity: 255 enabled destinations per service, and the service limit
 TEST_CASE("info, services, destinations and VIPs expose stats and documented metrics") {
   if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
-  Client c({"v0"}, small());
+  Client c({"v0"}, xvs::test::small_options());
   c.set_service(web(), {real("10.0.0.2")});
   Info i = c.info();
   for (const char* key : {"packets", "octets", "flows", "errors", "syn", "ack", "fin", "rst",
@@ -254,7 +237,7 @@ TEST_CASE("info, services, destinations and VIPs expose stats and documented met
 TEST_CASE("every method may be called from several threads at once") {
   if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
-  Client c({"v0"}, small());
+  Client c({"v0"}, xvs::test::small_options());
   std::atomic<bool> stop{false};
   std::atomic<int> failures{0};
   auto worker = [&](int id) {

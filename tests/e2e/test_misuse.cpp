@@ -14,26 +14,11 @@
 
 using namespace xvs;
 using xvs::test::error_of;
+using xvs::test::Network;
 using xvs::test::ScopedNetns;
 using xvs::test::state_of;
 
 namespace {
-
-struct Network {
-  ScopedNetns ns;
-  Network() {
-    ScopedNetns::sh("ip link add v0 type veth peer name v1");
-    ScopedNetns::sh("ip addr add 10.0.0.1/24 dev v0");
-    ScopedNetns::sh("ip link set v0 up");
-    ScopedNetns::sh("ip link set v1 up");
-  }
-};
-
-Options small() {
-  Options o;
-  o.flows_per_cpu = 1024;
-  return o;
-}
 
 Service svc(const IPAddr& a, std::uint16_t port = 80, Protocol p = Protocol::TCP) {
   return Service{a, port, p, false};
@@ -103,7 +88,7 @@ std::vector<Config> bad_configs() {
 TEST_CASE("misuse: every method rejects each invalid argument and changes nothing") {
   if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
-  Client c({"v0"}, small());
+  Client c({"v0"}, xvs::test::small_options());
   const Service web = svc(IPAddr::parse("192.0.2.10"));
   const Service dns = svc(IPAddr::parse("2001:db8::10"), 53, Protocol::UDP);
   c.set_service(web, {dest(IPAddr::parse("10.0.0.2")), dest(IPAddr::parse("10.0.0.3"))});
@@ -148,7 +133,7 @@ TEST_CASE("misuse: every method rejects each invalid argument and changes nothin
 TEST_CASE("misuse: what exists or not is checked before anything changes") {
   if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
-  Client c({"v0"}, small());
+  Client c({"v0"}, xvs::test::small_options());
   const Service web = svc(IPAddr::parse("192.0.2.10"));
   const Service other = svc(IPAddr::parse("192.0.2.10"), 81);
   const Destination a = dest(IPAddr::parse("10.0.0.2"));
@@ -188,7 +173,7 @@ TEST_CASE("misuse: what exists or not is checked before anything changes") {
 TEST_CASE("capacity: 16383 destinations across services, and one more changes nothing") {
   if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
-  Client c({"v0"}, small());
+  Client c({"v0"}, xvs::test::small_options());
   // Disabled destinations take a destination slot but no Maglev slot: quick to add.
   constexpr int kTotal = XVS_MAX_DESTINATIONS - 1, kPerService = 256;
   int made = 0;
