@@ -46,10 +46,7 @@ counts() {
 }
 
 net_up 3
-actor_start driver lb "$driver" eth0 "$NET_LB4/24" "$NET_LB6/64"
-driver_pid=$ACTOR_PID
-actor_hear driver 30
-[[ $HEARD == ok* ]] || fail "driver did not start: $HEARD"
+driver_start "$driver" eth0 "$NET_LB4/24" "$NET_LB6/64"
 ask set "$svc" "$(net_b4 1)" "$(net_b4 2)" "$(net_b4 3)"
 ask ready "$svc" 30
 counts 0 0 || fail "active connections before any connection: $HEARD"

@@ -43,10 +43,7 @@ b1_silent() { ! answers b1; }
 
 net_up 2
 b1=$($addr 1)
-actor_start driver lb "$driver" eth0 "$NET_LB4/24" "$NET_LB6/64"
-driver_pid=$ACTOR_PID
-actor_hear driver 30
-[[ $HEARD == ok* ]] || fail "driver did not start: $HEARD"
+driver_start "$driver" eth0 "$NET_LB4/24" "$NET_LB6/64"
 
 # --- an unresolved neighbour gets no traffic ---
 ask set "$lines" "$b1" "$($addr 2)"

@@ -55,10 +55,7 @@ for peer in 10.0.1.12 fd01::12 "$NET_CLIENT4" "$NET_CLIENT6"; do
   wait_for 10 nsx rt ping -c1 -W1 "$peer" || fail "network: the router cannot reach $peer"
 done
 
-actor_start driver lb "$driver" eth0,eth1
-driver_pid=$ACTOR_PID
-actor_hear driver 30
-[[ $HEARD == ok* ]] || fail "driver did not start: $HEARD"
+driver_start "$driver" eth0,eth1
 
 for family in 4 6; do
   if ((family == 4)); then

@@ -39,10 +39,7 @@ say() {
 }
 
 net_up 4
-actor_start driver lb "$driver" eth0 "$NET_LB4/24" "$NET_LB6/64"
-driver_pid=$ACTOR_PID
-actor_hear driver 30
-[[ $HEARD == ok* ]] || fail "driver did not start: $HEARD"
+driver_start "$driver" eth0 "$NET_LB4/24" "$NET_LB6/64"
 ask set "$svc" "$($addr 1)" "$($addr 2)" "$($addr 3)"
 ask ready "$svc" 30
 

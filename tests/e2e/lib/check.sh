@@ -87,6 +87,15 @@ actor_start() {
 
 actor_say() { echo "$2" >&"${ACTOR_IN[$1]}"; }
 
+# driver_start DRIVER ARGS...: xvs-e2e-driver as actor "driver" in the balancer namespace;
+# returns once it said "ok" (sets driver_pid), fails the test otherwise.
+driver_start() {
+  actor_start driver lb "$@"
+  driver_pid=$ACTOR_PID
+  actor_hear driver 30
+  [[ $HEARD == ok* ]] || fail "driver did not start: $HEARD"
+}
+
 actor_hear() {
   local status=0
   HEARD=""
