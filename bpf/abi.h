@@ -56,9 +56,12 @@ enum xvs_settings_flags {
 struct xvs_settings {
 	xvs_u64 heartbeat_ns; /* CLOCK_MONOTONIC of the last refresh; stale -> fail open */
 	xvs_u32 flags;
+	xvs_u32 nat_ifindex;     /* host end of the health-check veth pair (0: none) */
+	xvs_u8 nat_mac[6];       /* its MAC */
+	xvs_u8 nat_peer_mac[6];  /* the MAC of its peer in the NAT namespace */
 	xvs_u32 pad;
 };
-XVS_STATIC_ASSERT(sizeof(struct xvs_settings) == 16, "xvs_settings layout");
+XVS_STATIC_ASSERT(sizeof(struct xvs_settings) == 32, "xvs_settings layout");
 
 /* Map "vips": HASH xvs_addr -> xvs_vip. Anything not in it is passed to the host. */
 struct xvs_vip {
@@ -187,7 +190,7 @@ enum xvs_reason {
 	XVS_R_NOT_IP,      /* not IPv4/IPv6 */
 	XVS_R_NOT_A_VIP,   /* IP, destination is not a VIP */
 	XVS_R_WATCHDOG,    /* control plane stale: fail open */
-	XVS_R_PROBE_REPLY, /* health-check reply (source is a VIP) */
+	XVS_R_PROBE_REPLY, /* health-check reply: redirected into the NAT namespace (nat.h) */
 	/* handled */
 	XVS_R_FORWARDED,   /* sent to a destination (XDP_TX or redirect) */
 	XVS_R_ICMP_ECHO,   /* echo request to a VIP answered */
@@ -265,5 +268,61 @@ struct xvs_pin_state {
 	xvs_u32 generation;
 };
 XVS_STATIC_ASSERT(sizeof(struct xvs_pin_state) == 8, "xvs_pin_state layout");
+
+/* Health-check NAT (docs/healthchecks.md). The host reaches NAT address N over a veth pair
+ * whose peer reflects everything back; the program on the host end rewrites host:port -> N
+ * into ours:port' -> VIP and sends it to the pair's destination like client traffic; the
+ * backend's reply (VIP -> ours:port') is rewritten back and sent into the pair. The
+ * benchmarking ranges (RFC 2544, RFC 5180) hold the addresses: no production network routes
+ * them, and they are the same in every network namespace. */
+#define XVS_NAT4_NET 0xc6120000u   /* 198.18.0.0/16: NAT addresses 198.18.0.1 and up */
+#define XVS_NAT4_HOST 0xc612fffdu  /* 198.18.255.253/30: the host end */
+#define XVS_NAT4_PEER 0xc612fffeu  /* 198.18.255.254: next hop to the NAT addresses */
+#define XVS_NAT6_NET 0x20010002u   /* 2001:2::/48 (first word): NAT addresses 2001:2::1 and up */
+#define XVS_NAT6_HOST_WORD2 0x0000ffffu /* 2001:2:0:ffff::1/64: the host end, ::2 the peer */
+#define XVS_NAT_CONNS 65536        /* probe connections remembered (LRU) */
+#define XVS_NAT_PORT_TRIES 8       /* source ports tried before a probe is dropped */
+
+/* Map "nat_addrs": HASH NAT address -> xvs_nat, one per (VIP, backend) pair in use. */
+struct xvs_nat {
+	struct xvs_addr vip;
+	struct xvs_addr saddr; /* our address of the VIP's family on the backend's network */
+	xvs_u32 generation;    /* of `dest`: a stale entry drops rather than misdirects */
+	xvs_u16 dest;          /* destination whose path the probes take */
+	xvs_u16 vlan;          /* 802.1Q tag to push (the probe arrives untagged), 0: none */
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_nat) == 40, "xvs_nat layout");
+
+/* Map "nat_conns": LRU_HASH reply key -> xvs_nat_conn. The key is the reply as the backend
+ * sends it, in xvs_flow_key form: saddr VIP, daddr ours, sport the service port, dport the
+ * probe's source port on the wire. */
+struct xvs_nat_conn {
+	struct xvs_addr nat;  /* the NAT address the host connected to */
+	struct xvs_addr host; /* the host end's address */
+	xvs_u16 port;         /* the host's source port */
+	xvs_u16 pad[3];
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_nat_conn) == 40, "xvs_nat_conn layout");
+
+/* Map "nat_ports": LRU_HASH probe key (saddr host, daddr NAT address, the host's ports) ->
+ * the source port used on the wire. Usually the host's own; another when a probe to another
+ * backend of the same VIP already uses that one. */
+struct xvs_nat_port {
+	xvs_u16 port;
+	xvs_u16 pad[3];
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_nat_port) == 8, "xvs_nat_port layout");
+
+/* Map "nat_counters": PERCPU_ARRAY[1]. Packets of the programs on the veth pair. */
+struct xvs_nat_counters {
+	xvs_u64 probes;      /* sent towards a backend */
+	xvs_u64 no_pair;     /* to a NAT address no (VIP, backend) pair has */
+	xvs_u64 not_ready;   /* the pair's destination cannot be sent to (or is stale) */
+	xvs_u64 no_port;     /* every source port tried was taken */
+	xvs_u64 malformed;   /* not a well-formed TCP/UDP packet */
+	xvs_u64 not_sent;    /* the send path refused it (too big for the tunnel, ...) */
+	xvs_u64 pad[2];
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_nat_counters) == 64, "xvs_nat_counters layout");
 
 #endif /* XVS_ABI_H */

@@ -41,6 +41,9 @@ static __always_inline int xvs_ip4_csum_ok(struct iphdr *ip, __u32 hl, void *dat
 	/* Options: at most 10 more words. A constant trip count keeps the loop verifiable;
 	 * each word is bounds-checked because the verifier cannot relate hl to data_end. */
 	for (__u32 i = 5; i < 15; i++) {
+		/* Opaque to clang, which would otherwise fold the two exits into one count
+		 * derived from data_end that the verifier cannot follow. */
+		asm volatile("" : "+r"(i));
 		if (i * 4 >= hl)
 			break;
 		if ((void *)(w + i + 1) > data_end)

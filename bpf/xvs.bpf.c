@@ -9,6 +9,7 @@
 #include "flows.h"
 #include "icmp.h"
 #include "maps.h"
+#include "nat.h"
 #include "parse.h"
 #include "send.h"
 
@@ -36,11 +37,16 @@ static __always_inline int xvs_handle(struct xdp_md *ctx, struct xvs_meter *m)
 	if (r != XVS_OK)
 		return xvs_finish(m, r);
 	/* Most of a host's traffic leaves here, without a hash lookup or a clock read. */
-	if (!xvs_maybe_vip(&p.key.daddr))
+	vip = xvs_maybe_vip(&p.key.daddr) ? bpf_map_lookup_elem(&vips, &p.key.daddr) : NULL;
+	if (!vip) {
+		/* From a VIP: perhaps the reply to a health-check probe. */
+		if (xvs_maybe_vip(&p.key.saddr)) {
+			r = xvs_nat_reply(ctx, &p, m);
+			if (r != XVS_OK)
+				return r;
+		}
 		return xvs_finish(m, XVS_R_NOT_A_VIP);
-	vip = bpf_map_lookup_elem(&vips, &p.key.daddr);
-	if (!vip)
-		return xvs_finish(m, XVS_R_NOT_A_VIP);
+	}
 	m->vip = vip->index;
 
 	s = bpf_map_lookup_elem(&settings, &zero);
@@ -92,6 +98,30 @@ int xvs_xdp(struct xdp_md *ctx)
 	xvs_account(&m, action);
 	xvs_account_reason(rs, m.reason, start);
 	return action;
+}
+
+/* On the host end of the health-check veth pair (nat.h). */
+SEC("xdp")
+int xvs_nat(struct xdp_md *ctx)
+{
+	const __u32 zero = 0;
+	struct xvs_nat_counters *nc = bpf_map_lookup_elem(&nat_counters, &zero);
+
+	return nc ? xvs_nat_probe(ctx, nc) : XDP_DROP;
+}
+
+/* On the peer in the NAT namespace: everything addressed to the NAT side goes back. */
+SEC("xdp")
+int xvs_nat_reflect(struct xdp_md *ctx)
+{
+	struct xvs_pkt p;
+
+	if (xvs_parse_l3(ctx, &p) != XVS_OK || p.vlan || !xvs_nat_side(&p.key.daddr, p.ipv6))
+		return XDP_PASS;
+	if ((void *)(p.eth + 1) > p.data_end)
+		return XDP_PASS;
+	xvs_swap_macs(p.eth);
+	return XDP_TX;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -28,6 +28,8 @@
 #include "flows.hpp"
 #include "maglev.hpp"
 #include "metrics.hpp"
+#include "nat_pairs.hpp"
+#include "natns.hpp"
 #include "netinfo.hpp"
 #include "netlink.hpp"
 #include "netwatch.hpp"
@@ -119,6 +121,7 @@ public:
   void set_service(const Service&, const std::vector<Destination>&);
   std::vector<VIP> vips();
   VIP vip(const IPAddr&);
+  IPAddr nat(const IPAddr& vip, const IPAddr& backend);
   std::vector<std::uint8_t> read_flow();
   void write_flow(std::span<const std::uint8_t>);
 
@@ -155,6 +158,8 @@ private:
   void retire(std::span<const std::uint16_t> indexes);
   void sync(ServiceState& ss);
   void sync_all();
+  void sync_nat(const IPAddr& vip);
+  xvs_nat nat_entry(const IPAddr& vip, const IPAddr& backend, const DestState& d) const;
   void write_settings();
   DestinationExtended extended(const DestState& d) const;
   ServiceExtended extended(const ServiceState& ss) const;
@@ -172,6 +177,10 @@ private:
   Dataplane dp_;
   FlowMaps flow_maps_;
   ActiveFlows active_flows_;
+  NatPairs nat_pairs_;
+  // Before attachments_, so that the forwarding program is detached before the pair it
+  // redirects into goes.
+  std::optional<NatNamespace> nat_ns_;
   Attachments attachments_;
   Pinger pinger_;
 
@@ -214,6 +223,17 @@ std::vector<int> interface_indexes(const std::vector<std::string>& names) {
   return out;
 }
 
+// The pair's MTU leaves room for the largest tunnel overhead (IPv6 + UDP + GUE) on the
+// smallest attached interface, so that a probe always fits.
+std::uint32_t nat_mtu(const NetSnapshot& net, const std::vector<int>& attached) {
+  constexpr std::uint32_t kOverhead = 64, kMinimum = 1280;
+  std::uint32_t mtu = 1500;
+  for (const Link& l : net.links)
+    if (std::find(attached.begin(), attached.end(), l.ifindex) != attached.end())
+      mtu = std::min(mtu, l.mtu);
+  return std::max(mtu > kOverhead ? mtu - kOverhead : 0, kMinimum);
+}
+
 Options validated(Options o) {
   validate_vlans(o.ipv4_vlans, o.ipv6_vlans, o.routes);
   return o;
@@ -232,6 +252,7 @@ Client::Impl::Impl(std::vector<std::string> interfaces, Options options)
           [this](const std::string& what) { log("pinned state", {{"event", what}}); }),
       flow_maps_(dp_),
       active_flows_(dp_),
+      nat_pairs_(dp_),
       attachments_(dp_, options_.driver_mode) {
   // Kept flow entries (pin_path) name generations up to the floor: never reuse one.
   generation_ = flow_maps_.generation_floor();
@@ -239,6 +260,9 @@ Client::Impl::Impl(std::vector<std::string> interfaces, Options options)
   config_.ipv6_vlans = options_.ipv6_vlans;
   config_.routes = options_.routes;
   net_ = dump_network();
+  nat_ns_.emplace(nat_mtu(net_, ifindexes_));
+  nat_ns_->attach(dp_.program_fd("xvs_nat"), dp_.program_fd("xvs_nat_reflect"),
+                  options_.driver_mode);
   write_settings();
   for (std::size_t i = 0; i < ifindexes_.size(); i++) {
     if (i > 0 && options_.interface_init_delay > 0)
@@ -266,6 +290,11 @@ void Client::Impl::write_settings() {
   if (ifindexes_.size() > 1 && !options_.bonding) s.flags |= XVS_SETTINGS_MULTI_INTERFACE;
   if (queue_flows_) s.flags |= XVS_SETTINGS_QUEUE_FLOWS;
   if (shared_flows_) s.flags |= XVS_SETTINGS_SHARED_FLOWS;
+  if (nat_ns_) {
+    s.nat_ifindex = static_cast<std::uint32_t>(nat_ns_->ifindex());
+    std::copy(kNatHostMac.begin(), kNatHostMac.end(), s.nat_mac);
+    std::copy(kNatPeerMac.begin(), kNatPeerMac.end(), s.nat_peer_mac);
+  }
   dp_.set_settings(s);
 }
 
@@ -421,6 +450,35 @@ void Client::Impl::sync(ServiceState& ss) {
 
 void Client::Impl::sync_all() {
   for (auto& [_, ss] : services_) sync(ss);
+  for (const auto& [vip, _] : vips_) sync_nat(vip);
+}
+
+// Where probes to the NAT address of (vip, backend) go: the backend's path in the first of
+// the VIP's services that has it (by port, then protocol), from our address of the VIP's
+// family on that backend's network. Entries that cannot be sent from drop in the program.
+xvs_nat Client::Impl::nat_entry(const IPAddr& vip, const IPAddr& backend,
+                                const DestState& d) const {
+  xvs_nat e{};
+  e.vip = to_abi(vip);
+  e.dest = d.index;
+  e.generation = d.generation;
+  if (d.hop) {
+    const IPAddr src = vip.is4() == backend.is4() ? d.hop->src
+                                                  : address_on(net_, d.hop->link, vip.is4());
+    if (src.valid()) e.saddr = to_abi(src);
+    // A probe starts untagged; the backend's network may be a tagged VLAN of the trunk.
+    if (d.hop->link != d.hop->ifindex) e.vlan = d.hop->vlan_id;
+  }
+  return e;
+}
+
+void Client::Impl::sync_nat(const IPAddr& vip) {
+  std::map<IPAddr, xvs_nat> entries;
+  for (auto it = services_.lower_bound({vip, 0, Protocol{}});
+       it != services_.end() && std::get<0>(it->first) == vip; ++it)
+    for (const auto& [backend, d] : it->second.dests)
+      if (!entries.contains(backend)) entries.emplace(backend, nat_entry(vip, backend, d));
+  nat_pairs_.set(vip, entries);
 }
 
 void Client::Impl::create_service(const Service& s) {
@@ -429,6 +487,7 @@ void Client::Impl::create_service(const Service& s) {
   if (services_.contains(id_of(s)))
     throw Error(Errc::service_exists, fmt::format("service {} already exists", describe(s)));
   add_service(s);
+  sync_nat(s.address);
 }
 
 void Client::Impl::update_service(const Service& s) {
@@ -437,6 +496,7 @@ void Client::Impl::update_service(const Service& s) {
   ServiceState& ss = find(s);
   ss.config = s;
   sync(ss);
+  sync_nat(s.address);
 }
 
 void Client::Impl::remove_service(const Service& s) {
@@ -463,6 +523,7 @@ void Client::Impl::remove_service(const Service& s) {
   retire(indexes);
   service_slots_.release(it->second.slot);
   services_.erase(it);
+  sync_nat(s.address);
   log("service removed", {{"service", describe(s)}});
 }
 
@@ -480,6 +541,7 @@ void Client::Impl::create_destination(const Service& s, const Destination& d) {
   check_destination_capacity(&ss, all);
   add_destination(ss, d);
   sync(ss);
+  sync_nat(s.address);
   if (const auto& e = ss.dests.at(d.address).entry; !(e.flags & XVS_DEST_READY))
     wake_.notify_all();  // resolve it soon
 }
@@ -496,6 +558,7 @@ void Client::Impl::update_destination(const Service& s, const Destination& d) {
   check_destination_capacity(&ss, all);
   ds.config = d;
   sync(ss);
+  sync_nat(s.address);
 }
 
 void Client::Impl::remove_destination(const Service& s, const Destination& d) {
@@ -506,6 +569,7 @@ void Client::Impl::remove_destination(const Service& s, const Destination& d) {
   find(ss, d);
   std::uint16_t index = forget_destination(ss, ss.dests.find(d.address));
   sync(ss);
+  sync_nat(s.address);
   retire({&index, 1});
 }
 
@@ -540,6 +604,7 @@ void Client::Impl::set_service(const Service& s, const std::vector<Destination>&
       found->second.config = d;
   }
   sync(ss);
+  sync_nat(s.address);
   retire(gone);
   for (const auto& [_, d] : ss.dests) unresolved |= !(d.entry.flags & XVS_DEST_READY);
   if (unresolved) wake_.notify_all();
@@ -622,6 +687,11 @@ VIP Client::Impl::vip(const IPAddr& addr) {
   return out;
 }
 
+IPAddr Client::Impl::nat(const IPAddr& vip, const IPAddr& backend) {
+  std::lock_guard lock(mu_);
+  return nat_pairs_.address(vip, backend);
+}
+
 Info Client::Impl::info() {
   xvs_counters c = dp_.counters(XVS_COUNTERS_GLOBAL);
   xvs_reasons r = dp_.reasons();
@@ -630,8 +700,11 @@ Info Client::Impl::info() {
   out.metrics = counters_metrics(c);
   add_reason_metrics(out.metrics, r);
   flow_maps_.add_metrics(out.metrics);
+  out.ipv4 = nat_host_address(false);
+  out.ipv6 = nat_host_address(true);
   {
     std::lock_guard lock(mu_);
+    nat_pairs_.add_metrics(out.metrics);
     std::uint64_t all = 0;
     for (const auto& [_, ss] : services_) all += current(ss);
     out.metrics["current"] = all;
@@ -809,8 +882,6 @@ VIP Client::vip(const IPAddr& a) { return impl_->vip(a); }
 std::vector<std::uint8_t> Client::read_flow() { return impl_->read_flow(); }
 void Client::write_flow(std::span<const std::uint8_t> record) { impl_->write_flow(record); }
 
-// Health-check NAT arrives with its own issue; until then the answer is the documented
-// "nothing" value.
-IPAddr Client::nat(const IPAddr&, const IPAddr&) { return IPAddr{}; }
+IPAddr Client::nat(const IPAddr& vip, const IPAddr& backend) { return impl_->nat(vip, backend); }
 
 }  // namespace xvs

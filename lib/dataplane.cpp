@@ -70,6 +70,8 @@ Dataplane::~Dataplane() = default;
 
 int Dataplane::program_fd() const noexcept { return prog_fd_; }
 
+int Dataplane::program_fd(const char* name) const { return obj_.program_fd(name); }
+
 int Dataplane::map_fd(const char* name) const { return obj_.map_fd(name); }
 
 void Dataplane::attach(int ifindex, bool native) { attach_xdp(prog_fd_, ifindex, native); }

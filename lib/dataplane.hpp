@@ -32,6 +32,7 @@ public:
   Dataplane& operator=(const Dataplane&) = delete;
 
   int program_fd() const noexcept;  // the forwarding XDP program
+  int program_fd(const char* name) const;  // another program of the object, e.g. "xvs_nat"
   int map_fd(const char* name) const;  // throws when the object has no such map
 
   // Attaches the forwarding program (generic XDP unless `native`), replacing any program

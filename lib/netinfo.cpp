@@ -149,6 +149,7 @@ public:
       return fail("{} has no {} address to send from", v.link->name, family_name(backend_));
 
     h.vlan_id = v.id;
+    h.link = v.link->ifindex;
     h.mtu = v.link->mtu;
     h.src_mac = v.link->mac;
     h.src = v.src;
@@ -258,6 +259,17 @@ private:
 };
 
 }  // namespace
+
+IPAddr address_on(const NetSnapshot& net, int ifindex, bool ipv4) {
+  const Address* a = best_of(
+      net.addresses,
+      [&](const Address& x) {
+        return x.ifindex == ifindex && x.prefix.addr().is4() == ipv4 &&
+               !link_local(x.prefix.addr());
+      },
+      [](const Address& x) { return x.prefix.addr(); });
+  return a == nullptr ? IPAddr{} : a->prefix.addr();
+}
 
 Resolution resolve(const NetSnapshot& net, const Config& config, std::span<const int> attached,
                    const IPAddr& backend, bool layer2) {

@@ -54,6 +54,7 @@ struct NetSnapshot {
 struct NextHop {
   std::uint16_t vlan_id = 0;  // VLAN of the backend (0: untagged network of an interface)
   int ifindex = 0;            // attached interface the frame leaves by
+  int link = 0;               // interface holding `src`: ifindex, or an 802.1Q child of it
   std::uint32_t mtu = 1500;   // of the VLAN's interface
   MAC src_mac{};              // our MAC on the VLAN
   IPAddr src;                 // our address on the VLAN, same family as the backend
@@ -80,5 +81,9 @@ struct Resolution {
 // Pure and deterministic: unreachable backends are reported in Resolution::problem.
 Resolution resolve(const NetSnapshot& net, const Config& config, std::span<const int> attached,
                    const IPAddr& backend, bool layer2);
+
+// Our lowest address of the family on interface `ifindex` (link-local IPv6 excluded), for a
+// packet of that family sent on the VLAN that interface stands for; invalid when none.
+IPAddr address_on(const NetSnapshot& net, int ifindex, bool ipv4);
 
 }  // namespace xvs::detail

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <memory>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -49,6 +50,13 @@ int run(const balancer::Settings& s, const sigset_t& stop) {
              s.prefix, s.other_prefix ? ", " + s.other_prefix->to_string() : "",
              s.native ? "native" : "generic", services.size(), destinations.size(),
              s.run_seconds ? fmt::format("; running {} s", s.run_seconds) : "");
+  // Health checks: a connection to the NAT address reaches the VIP on that backend.
+  std::set<xvs::IPAddr> vips;
+  for (const auto& svc : services)
+    if (vips.insert(svc.address).second)
+      for (const auto& d : destinations)
+        fmt::print("nat {} -> {} on {}\n", client.nat(svc.address, d.address), svc.address,
+                   d.address);
   std::fflush(stdout);
 
   balancer::StatsPrinter printer(stdout);

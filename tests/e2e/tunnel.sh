@@ -10,6 +10,8 @@
 #  - a request whose first segment is too big for the tunnel gets an ICMP "fragmentation
 #    needed" / "packet too big" from the VIP with MTU 1500 - overhead, and the client, having
 #    lowered its path MTU, is then answered (the balancer counts too_big);
+#  - a health check from the balancer's host through each backend's NAT address is answered
+#    by that backend (docs/healthchecks.md);
 # and over all cases:
 #  - the balancer sent the tunnel's packets to b1/b2 directly and b3's to the router's MAC;
 #  - no reply crossed the balancer (its capture holds no frame from the VIP but its ICMP
@@ -108,7 +110,15 @@ run_case() {
   done
   pass "$name: $REQUESTS HTTP requests over separate connections, all answered, spread: $counts"
 
-  local answer
+  local answer i nat
+  # Health checks from the balancer's host through each backend's NAT address.
+  for i in 0 1 2; do
+    nat=$(nat_address "$log" "$vip" "${rips[i]}")
+    answer=$(nat_check lb "$nat") || fail "$name: health check of b$((i + 1)) via '$nat' failed"
+    [[ $answer == "b$((i + 1))" ]] || fail "$name: health check of b$((i + 1)) got '$answer'"
+  done
+  pass "$name: health checks through the NAT addresses reached each backend over $tunnel"
+
   answer=$(nsx cl curl -gsS --noproxy '*' --max-time 10 -H "X-Pad: $pad" "$url") ||
     fail "$name: a request larger than the tunnel MTU was not answered"
   [[ $answer =~ ^b[1-3]$ ]] || fail "$name: a large request got '$answer'"
@@ -148,7 +158,8 @@ pass "$tunnel: the balancer sent $sent_direct tunnel frames to b1/b2 and $sent_r
   "via the router's MAC"
 
 from_vip="(ip.src == $NET_VIP4 || ipv6.src == $NET_VIP6) && !icmp && !icmpv6"
-count crossed lb "$from_vip"
+# Health-check replies are addressed to the balancer itself: not crossing.
+count crossed lb "$from_vip && !(ip.dst == $NET_LB4 || ipv6.dst == $NET_LB6)"
 ((crossed == 0)) || fail "$crossed frames from the VIP crossed the balancer"
 # The capture sees what the balancer sends from the VIP: its ICMP errors.
 count errors lb "(ip.src == $NET_VIP4 && icmp) || (ipv6.src == $NET_VIP6 && icmpv6)"

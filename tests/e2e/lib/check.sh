@@ -102,3 +102,14 @@ actor_hear() {
   read -r -t "$2" HEARD <&"${ACTOR_OUT[$1]}" || status=$?
   ((status == 0)) || HEARD=$( ((status > 128)) && echo "(nothing within $2 s)" || echo "(exited)")
 }
+
+# nat_address LOG VIP RIP: the NAT address the balancer printed for (VIP, RIP).
+nat_address() { sed -n "s/^nat \(.*\) -> $2 on $3\$/\1/p" "$1" | tail -n 1; }
+
+# nat_check ROLE NAT: the HTTP answer (a backend's name) to a health check from ROLE's
+# namespace through NAT address NAT.
+nat_check() {
+  local url="http://$2/"
+  [[ $2 != *:* ]] || url="http://[$2]/"
+  nsx "$1" curl -gsS --noproxy '*' --max-time 3 "$url"
+}
