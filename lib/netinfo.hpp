@@ -54,13 +54,13 @@ struct NetSnapshot {
 struct NextHop {
   std::uint16_t vlan_id = 0;  // VLAN of the backend (0: untagged network of an interface)
   int ifindex = 0;            // attached interface the frame leaves by
-  int link = 0;               // interface holding `src`: ifindex, or an 802.1Q child of it
   std::uint32_t mtu = 1500;   // of the VLAN's interface
   MAC src_mac{};              // our MAC on the VLAN
   IPAddr src;                 // our address on the VLAN, same family as the backend
   IPAddr hop;                 // backend itself when on the VLAN, else the VLAN's gateway
   MAC hop_mac{};              // all zero while the neighbour is unresolved
   bool resolved = false;      // hop_mac is valid
+  int link = 0;               // interface holding `src`: ifindex, or an 802.1Q child of it
   bool operator==(const NextHop&) const = default;
 };
 

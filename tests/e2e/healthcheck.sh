@@ -101,6 +101,14 @@ n4=$(capture_count "$NET_TMP/b1.pcap" "$probes4 && tcp.flags.ack == 0")
 n6=$(capture_count "$NET_TMP/b1.pcap" "$probes6 && tcp.flags.ack == 0")
 ((n4 >= 14 && n6 >= 14)) || fail "b1 saw $n4 IPv4 and $n6 IPv6 probe SYNs to the VIP from the balancer"
 pass "b1 saw the probes as connections from the balancer to the VIP ($n4 IPv4, $n6 IPv6)"
+# The rewritten probes carry correct checksums (the pair's host end computes them in full).
+to_vip="(ip.dst == $NET_VIP4 || ipv6.dst == $NET_VIP6) && tcp"
+good=$(tshark -n -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE -r "$NET_TMP/b1.pcap" \
+  -Y "$to_vip && tcp.checksum.status == 1 && (ipv6 || ip.checksum.status == 1)" \
+  -T fields -e frame.number | grep -c . || true)
+all=$(capture_count "$NET_TMP/b1.pcap" "$to_vip")
+((good == all && all > 0)) || fail "of $all probe frames at b1 only $good have good checksums"
+pass "all $all probe frames at b1 have correct IP and TCP checksums"
 # b1 was checked first from each shared port and kept it; b2's probes from that port left
 # from another one, since the VIP's replies to the first were b1's.
 shared="tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.srcport in {40004, 40014, 40006, 40016}"

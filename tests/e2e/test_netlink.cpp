@@ -219,19 +219,19 @@ TEST_CASE("dump_network sees links, addresses, neighbours and routes") {
     Config c;
     c.ipv4_vlans = {{1, pfx("10.99.0.1/24")}};
 
-    const NextHop local{1, va, 1400, our_mac, ip("10.99.0.1"), ip("10.99.0.7"), static_mac, true};
+    const NextHop local{1, va, 1400, our_mac, ip("10.99.0.1"), ip("10.99.0.7"), static_mac, true, va};
     const Resolution r1 = resolve(net, c, attached, ip("10.99.0.7"), true);
     INFO(r1.problem);
     CHECK(r1.next_hop == local);
 
     const NextHop remote{1, va, 1400, our_mac, ip("10.99.0.1"), ip("10.99.0.254"), gateway_mac,
-                         true};
+                         true, va};
     CHECK(resolve(net, c, attached, ip("192.0.2.10"), false).next_hop == remote);
 
     // No IPv6 VLAN configured: va's own network, untagged; never the link-local source.
-    const NextHop local6{0, va, 1400, our_mac, ip("fd99::1"), ip("fd99::7"), static_mac, true};
+    const NextHop local6{0, va, 1400, our_mac, ip("fd99::1"), ip("fd99::7"), static_mac, true, va};
     CHECK(resolve(net, c, attached, ip("fd99::7"), true).next_hop == local6);
-    const NextHop remote6{0, va, 1400, our_mac, ip("fd99::1"), ip("fd99::fe"), MAC{}, false};
+    const NextHop remote6{0, va, 1400, our_mac, ip("fd99::1"), ip("fd99::fe"), MAC{}, false, va};
     CHECK(resolve(net, c, attached, ip("2001:db8::5"), false).next_hop == remote6);
   }
 }

@@ -94,13 +94,13 @@ Resolution resolve_l3(const NetSnapshot& n, const Config& c, const char* backend
 
 TEST_CASE("a backend on an untagged attached interface is reached directly") {
   const NextHop expected{1, eth0, 1500, mac(0x02), ip("10.1.2.3"), ip("10.1.2.10"), mac(0xa2),
-                         true};
+                         true, eth0};
   CHECK(hop_of(resolve_l2(network(), vlans(), "10.1.2.10")) == expected);
 }
 
 TEST_CASE("a backend on an 802.1Q child leaves by the parent with the child's VLAN and MAC") {
   const NextHop expected{20, eth1, 1496, mac(0x04), ip("10.20.0.3"), ip("10.20.0.10"),
-                         mac(0xb1), true};
+                         mac(0xb1), true, eth1_20};
   CHECK(hop_of(resolve_l2(network(), vlans(), "10.20.0.10")) == expected);
 
   SECTION("the configured VLAN ID must be the child's") {
@@ -131,7 +131,7 @@ TEST_CASE("a neighbour entry counts only on the VLAN's own interface") {
 TEST_CASE("a remote backend is reached via the gateway of the VLAN holding the best route") {
   SECTION("the default route") {
     const NextHop expected{1, eth0, 1500, mac(0x02), ip("10.1.2.3"), ip("10.1.2.1"), mac(0xa1),
-                           true};
+                           true, eth0};
     CHECK(hop_of(resolve_l3(network(), vlans(), "172.16.5.5")) == expected);
   }
   SECTION("a longer prefix beats the default route") {
@@ -218,7 +218,7 @@ TEST_CASE("a VLAN must be on an attached interface or an 802.1Q child of one") {
 TEST_CASE("an IPv6 backend gets our global IPv6 address, never a link-local one") {
   SECTION("configured VLAN") {
     const NextHop expected{1, eth0, 1500, mac(0x02), ip("fd00:1::3"), ip("fd00:1::10"),
-                           mac(0xa4), true};
+                           mac(0xa4), true, eth0};
     CHECK(hop_of(resolve_l2(network(), vlans(), "fd00:1::10")) == expected);
   }
   SECTION("802.1Q child") {
@@ -262,12 +262,12 @@ TEST_CASE("without configured VLANs the attached interfaces' networks are used")
   const Config none;
   SECTION("untagged") {
     const NextHop expected{0, eth0, 1500, mac(0x02), ip("10.1.2.3"), ip("10.1.2.10"),
-                           mac(0xa2), true};
+                           mac(0xa2), true, eth0};
     CHECK(hop_of(resolve_l2(network(), none, "10.1.2.10")) == expected);
   }
   SECTION("an 802.1Q child keeps its VLAN ID") {
     const NextHop expected{20, eth1, 1496, mac(0x04), ip("10.20.0.3"), ip("10.20.0.10"),
-                           mac(0xb1), true};
+                           mac(0xb1), true, eth1_20};
     CHECK(hop_of(resolve_l2(network(), none, "10.20.0.10")) == expected);
   }
   SECTION("a non-attached interface's network is not local; the default route is used") {
@@ -355,4 +355,18 @@ TEST_CASE("resolution is deterministic and independent of the snapshot's order")
 TEST_CASE("an invalid backend address is a problem, not an exception") {
   CHECK(problem_of(resolve(network(), vlans(), attached, IPAddr{}, false)) ==
         "the backend address is not set");
+}
+
+TEST_CASE("address_on: our lowest address of a family on an interface, never link-local") {
+  const NetSnapshot n = network();
+  CHECK(address_on(n, eth1_20, true) == ip("10.20.0.3"));
+  CHECK(address_on(n, eth1_20, false) == ip("fd00:20::3"));
+  CHECK(address_on(n, eth0, false) == ip("fd00:1::3"));
+  CHECK_FALSE(address_on(n, eth1, false).valid());  // no IPv6 there
+  CHECK_FALSE(address_on(n, 99, true).valid());
+}
+
+TEST_CASE("the resolved next hop names the interface holding our address") {
+  CHECK(hop_of(resolve_l2(network(), vlans(), "10.20.0.10")).link == eth1_20);
+  CHECK(hop_of(resolve_l2(network(), vlans(), "10.3.0.10")).link == eth1);
 }
