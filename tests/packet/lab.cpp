@@ -18,6 +18,7 @@
 
 #include "entries.hpp"
 #include "maglev.hpp"
+#include "natns.hpp"
 
 namespace xvs::test {
 
@@ -136,6 +137,9 @@ void Lab::heartbeat(std::int64_t offset_ns, std::uint32_t flags) {
   xvs_settings s{};
   s.heartbeat_ns = static_cast<std::uint64_t>(monotonic_ns() + offset_ns);
   s.flags = flags;
+  s.nat_ifindex = nat_ifindex;
+  std::copy(detail::kNatHostMac.begin(), detail::kNatHostMac.end(), s.nat_mac);
+  std::copy(detail::kNatPeerMac.begin(), detail::kNatPeerMac.end(), s.nat_peer_mac);
   dp.set_settings(s);
 }
 
@@ -224,17 +228,29 @@ int test_run(int prog_fd, const Bytes& in, Bytes& out, xdp_md* ctx, std::uint32_
   return err;
 }
 
-Run Lab::run(const Bytes& frame, std::uint32_t ingress_ifindex) {
+namespace {
+
+Run run_once(int prog_fd, const Bytes& frame, std::uint32_t ingress_ifindex) {
   // Without a context the kernel runs the frame as received on the loopback device.
   xdp_md ctx{};
   ctx.data_end = static_cast<std::uint32_t>(frame.size());
   ctx.ingress_ifindex = ingress_ifindex;
   Run r;
   std::uint32_t retval = 0;
-  if (int err = test_run(dp.program_fd(), frame, r.out, ingress_ifindex ? &ctx : nullptr, retval))
+  if (int err = test_run(prog_fd, frame, r.out, ingress_ifindex ? &ctx : nullptr, retval))
     throw Error(Errc::system, fmt::format("BPF_PROG_TEST_RUN on {} bytes: {}", frame.size(), err));
   r.verdict = static_cast<int>(retval);
   return r;
+}
+
+}  // namespace
+
+Run Lab::run(const Bytes& frame, std::uint32_t ingress_ifindex) {
+  return run_once(dp.program_fd(), frame, ingress_ifindex);
+}
+
+Run Lab::run_program(const char* name, const Bytes& frame) {
+  return run_once(dp.program_fd(name), frame, 0);
 }
 
 int Lab::run_errno(const Bytes& frame) {

@@ -97,6 +97,8 @@ public:
   detail::Dataplane dp;
 
   void heartbeat(std::int64_t offset_ns = 0, std::uint32_t flags = 0);  // now + offset
+  // The host end of the health-check pair, written by heartbeat() when set (nat.h).
+  std::uint32_t nat_ifindex = 0;
 
   // Adds (or replaces) a service with exactly these backends. Destination indices are kept
   // per (service, backend address); the Maglev table is rebuilt from those in_table.
@@ -110,6 +112,7 @@ public:
 
   Run run(const Bytes& frame, std::uint32_t ingress_ifindex = 0);
   int run_errno(const Bytes& frame);  // for frames the kernel refuses: -errno, 0 if it ran
+  Run run_program(const char* name, const Bytes& frame);  // another program, e.g. "xvs_nat"
 
   static xvs_flow_key flow_key(const FrameSpec&);
   std::optional<xvs_flow> flow(const FrameSpec&) const;
