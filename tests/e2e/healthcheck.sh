@@ -10,9 +10,14 @@
 #  - the balancer killed with SIGKILL leaves its pair to the kernel; a new balancer started
 #    at once replaces it, and health checks work again; SIGTERM removes the pair.
 #
-#   healthcheck.sh <balancer-binary>
+# With "native", the balancer attaches in driver mode, the pair too. What native XDP on veth
+# needs is in balance.sh: PASS_OBJ on the switch's end of the balancer's veth, and full
+# checksums from the senders of what the balancer rewrites, here the backends' replies.
+#
+#   healthcheck.sh <balancer-binary> [native PASS_OBJ]
 set -euo pipefail
 balancer=$1
+mode=${2:-generic}
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/netns.sh
 source "$here/lib/netns.sh"
@@ -21,6 +26,12 @@ source "$here/lib/check.sh"
 net_trap
 
 net_up 2
+flags=()
+if [[ $mode == native ]]; then
+  ip -n "${NET_PREFIX}sw" link set lb xdpdrv obj "$3" sec xdp
+  for b in b1 b2; do nsx "$b" "$NET_PY" "$NET_LIB_DIR/offload_off.py" eth0 tx; done
+  flags=(--native)
+fi
 capture_start b1 "$NET_TMP/b1.pcap"
 b1_capture=$CAPTURE_PID
 capture_start b2 "$NET_TMP/b2.pcap"
@@ -33,7 +44,7 @@ start_balancer() {
   local prefix rips
   if (($1 == 4)); then VIP=$NET_VIP4 prefix="$NET_LB4/24" rips=("$(net_b4 1)" "$(net_b4 2)")
   else VIP=$NET_VIP6 prefix="$NET_LB6/64" rips=("$(net_b6 1)" "$(net_b6 2)"); fi
-  net_spawn lb "$2" "$balancer" -i 1 eth0 "$prefix" "$VIP" "${rips[@]}"
+  net_spawn lb "$2" "$balancer" "${flags[@]}" -i 1 eth0 "$prefix" "$VIP" "${rips[@]}"
   PID=$NET_PID
   CHECK_LOGS+=("$2")
   wait_line 30 "$PID" "$2" '^ready after' || fail "IPv$1: balancer not ready"
