@@ -82,6 +82,16 @@ done
 echo "  Direct Server Return: each backend answered the client itself, from the VIP on its lo;"
 echo "  the balancer only forwarded requests (its kernel does not even route: ip_forward=0)."
 
+step "health checks"
+checks=()
+for ((i = 1; i <= backends; i++)); do
+  nat=$(nat_address "$log" "$NET_VIP4" "$(net_b4 "$i")")
+  checks+=("$nat->$(nat_check lb "$nat" 2>/dev/null || echo FAIL)")
+done
+echo "${checks[*]}"
+echo "  from the balancer host, HTTP to each backend's NAT address reached the VIP on that"
+echo "  backend through the data plane (client.nat(vip, backend), docs/healthchecks.md)."
+
 kill -INT "$balancer_pid"
 wait_for 10 net_gone "$balancer_pid" || echo "  the balancer did not exit within 10 s of SIGINT"
 echo
