@@ -701,7 +701,7 @@ Info Client::Impl::info() {
   add_reason_metrics(out.metrics, r);
   flow_maps_.add_metrics(out.metrics);
   out.ipv4 = nat_host_address(false);
-  out.ipv6 = nat_host_address(true);
+  if (nat_ns_->ipv6()) out.ipv6 = nat_host_address(true);
   {
     std::lock_guard lock(mu_);
     nat_pairs_.add_metrics(out.metrics);

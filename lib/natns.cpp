@@ -129,14 +129,20 @@ void NatNamespace::create(std::uint32_t mtu) {
   ifindex_ = interface_index(kNatHostLink);
   if (ifindex_ == 0) throw Error(Errc::system, fmt::format("{} vanished", kNatHostLink));
   disable_tx_checksum(kNatHostLink);
-  for (bool ipv6 : {false, true}) {
-    rtnl.add_address(ifindex_, Prefix(nat_host_address(ipv6), ipv6 ? 64 : 30));
-    rtnl.add_neighbour(ifindex_, peer_address(ipv6), kNatPeerMac);
+  rtnl.add_address(ifindex_, Prefix(nat_host_address(false), 30));
+  rtnl.add_neighbour(ifindex_, peer_address(false), kNatPeerMac);
+  // A host with IPv6 disabled refuses the address: health checks are then IPv4 only.
+  try {
+    rtnl.add_address(ifindex_, Prefix(nat_host_address(true), 64));
+    rtnl.add_neighbour(ifindex_, peer_address(true), kNatPeerMac);
+    ipv6_ = true;
+  } catch (const Error&) {
+    ipv6_ = false;
   }
   rtnl.set_up(ifindex_);
   // Routes need the link up; the connected routes of the addresses come with it.
   rtnl.add_route(Prefix(v4(XVS_NAT4_NET), 16), peer_address(false), ifindex_);
-  rtnl.add_route(Prefix(v6(0, 0), 64), peer_address(true), ifindex_);
+  if (ipv6_) rtnl.add_route(Prefix(v6(0, 0), 64), peer_address(true), ifindex_);
   on_thread([this] {
     enter(netns_);
     Rtnl().set_up(interface_index(kNatPeerLink));

@@ -35,6 +35,7 @@ public:
   NatNamespace& operator=(const NatNamespace&) = delete;
 
   int ifindex() const noexcept { return ifindex_; }  // the host end
+  bool ipv6() const noexcept { return ipv6_; }       // false when the host has IPv6 off
   // Attaches the probe program to the host end and the reflector to the peer.
   void attach(int host_prog, int peer_prog, bool native);
 
@@ -45,6 +46,7 @@ private:
   int netns_ = -1;   // the peer's namespace
   int ifindex_ = 0;  // the host end's
   bool created_ = false;
+  bool ipv6_ = false;
 };
 
 }  // namespace xvs::detail

@@ -142,3 +142,15 @@ TEST_CASE("two clients in two network namespaces each have their own NAT pair") 
   // The same address in each namespace: each has its own routes to it.
   CHECK((nats[0].valid() && nats[0] == nats[1]));
 }
+
+TEST_CASE("with IPv6 disabled on the host, health checks are IPv4 only and the client starts") {
+  if (!xvs::test::is_root()) SKIP_OR_RETURN();
+  Network net;
+  xvs::test::ScopedNetns::sh(
+      "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
+  Client c({"v0"}, xvs::test::small_options());
+  const Info info = c.info();
+  CHECK(info.ipv4 == IPAddr::parse("198.18.255.253"));
+  CHECK_FALSE(info.ipv6.valid());
+  CHECK(shell("ip route get 198.18.0.7 | grep -q 'dev xvsnat0'"));
+}
