@@ -111,5 +111,5 @@ nat_address() { sed -n "s/^nat \(.*\) -> $2 on $3\$/\1/p" "$1" | tail -n 1; }
 nat_check() {
   local url="http://$2/"
   [[ $2 != *:* ]] || url="http://[$2]/"
-  nsx "$1" curl -gsS --noproxy '*' --max-time 3 "$url"
+  nsx "$1" curl -gsS --noproxy '*' --max-time 5 "$url"
 }

@@ -12,7 +12,7 @@ import sys
 address, port = sys.argv[1], int(sys.argv[2])
 family = socket.AF_INET6 if ":" in address else socket.AF_INET
 with socket.socket(family, socket.SOCK_STREAM) as s:
-    s.settimeout(3)
+    s.settimeout(5)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("", port))
     s.connect((address, 80))
