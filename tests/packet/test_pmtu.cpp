@@ -87,7 +87,11 @@ TEST_CASE("a too-big error follows its flow's entry, not Maglev, and touches no 
   FrameSpec data = flow(v6, proto, 40000);
   const int n = forward(lab, data);  // creates the flow entry
   REQUIRE(lab.flow(data).has_value());
-  const xvs_flow before = *lab.flow(data);
+  // Last seen long ago: the next packet of the flow would refresh the entry.
+  const xvs_flow_key key = Lab::flow_key(data);
+  xvs_flow aged = *lab.flow(data);
+  aged.seen_ns -= 5000000000ull;
+  REQUIRE(bpf_map_update_elem(lab.dp.map_fd("flows"), &key, &aged, BPF_EXIST) == 0);
 
   // Backend n takes no new flows: Maglev now places this flow elsewhere, as a lab without
   // the entry shows.
@@ -101,16 +105,18 @@ TEST_CASE("a too-big error follows its flow's entry, not Maglev, and touches no 
   if (tagged) err.vlan_tci = 0x2000 | 7;
   expect_delivered(lab, err, bs[n - 1]);
   CHECK(lab.flow_count() == 1);
-  CHECK(lab.flow(data)->seen_ns == before.seen_ns);  // not refreshed by the error
+  CHECK(lab.flow(data)->seen_ns == aged.seen_ns);  // an error is no sign of the flow's life
+  CHECK(forward(lab, data) == n);
+  CHECK(lab.flow(data)->seen_ns > aged.seen_ns);  // its own packet is
 
   // Counted like a forwarded packet of the destination and service, not as a new flow.
   const xvs_counters d = lab.dp.counters(XVS_COUNTERS_DEST(lab.dest_index(s, bs[n - 1].address)));
-  CHECK(d.packets == 2);
-  CHECK(d.octets == ip_len(data) + ip_len(err));
+  CHECK(d.packets == 3);
+  CHECK(d.octets == 2 * ip_len(data) + ip_len(err));
   CHECK(d.flows == 1);
   CHECK(d.errors == 0);
   const xvs_counters sv = lab.dp.counters(XVS_COUNTERS_SERVICE(lab.service_slot(s)));
-  CHECK(sv.packets == 2);
+  CHECK(sv.packets == 3);
   CHECK(sv.flows == 1);
 }
 
