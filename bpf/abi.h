@@ -207,6 +207,13 @@ enum xvs_reason {
 	XVS_R_ERR_NOT_READY,   /* destination's next hop not resolved */
 	XVS_R_ERR_INTERNAL,    /* a map that must hold an entry did not */
 	XVS_R_ERR_TUNNEL,      /* tunnel type not supported / encapsulation failed */
+	/* ICMP too-big to a VIP that cannot be delivered to a backend (pmtu.h) */
+	XVS_R_ERR_ICMP_TRUNCATED,  /* quote shorter than the quoted IP header + 8 bytes */
+	XVS_R_ERR_ICMP_QUOTE,      /* quoted IP header inconsistent, or a non-first fragment */
+	XVS_R_ERR_ICMP_SOURCE,     /* quoted packet not from the VIP the ICMP was sent to */
+	XVS_R_ERR_ICMP_PROTOCOL,   /* quoted packet neither TCP nor UDP */
+	XVS_R_ERR_ICMP_NO_SERVICE, /* no service for the quoted port/protocol */
+	XVS_R_ERR_ICMP_MTU,        /* would not fit its backend's tunnel (ICMP is not answered) */
 	XVS_REASONS
 };
 

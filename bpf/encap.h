@@ -69,6 +69,7 @@ static __always_inline __u8 xvs_dscp(void *l3, int v6, void *data_end)
  *   IPv4: the header, its checksum valid, sums to zero: total = -pseudo;
  *   IPv6: header - pseudo, where addresses and length cancel: total = first word +
  *         (next header, hop limit) - next header.
+ *         An ICMPv6 message sums like TCP/UDP; ICMPv4 differently (below).
  * Returns 0 when the sum is unknown: UDP without checksum. A corrupt inner checksum gives a
  * wrong outer one, so the backend drops what it would have dropped anyway. Reads the packet
  * as it will be sent (after the TTL decrement). */
@@ -92,8 +93,15 @@ static __always_inline int xvs_inner_sum(void *l3, void *data_end, const struct 
 		*sum = (__u64) * (__u32 *)ip6 + *((__u16 *)ip6 + 3) + (__u16)~bpf_htons(in->proto);
 		return 1;
 	}
-	*sum = (__u16)~xvs_fold64(xvs_sum_addr(&key->saddr, 0) + xvs_sum_addr(&key->daddr, 0) +
-				  bpf_htons(in->proto) + bpf_htons(in->l4_len));
+	/* An ICMP error on its way to a backend (pmtu.h; key is then the flow it quotes, not
+	 * its addresses): ICMP has no pseudo-header, a correct message sums to zero, and so
+	 * does the whole packet. */
+	if (in->proto == IPPROTO_ICMP)
+		*sum = 0;
+	else
+		*sum = (__u16)~xvs_fold64(xvs_sum_addr(&key->saddr, 0) +
+					  xvs_sum_addr(&key->daddr, 0) + bpf_htons(in->proto) +
+					  bpf_htons(in->l4_len));
 	return 1;
 }
 

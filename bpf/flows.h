@@ -18,10 +18,11 @@
 
 /* A flow entry's destination, or NULL when there is none or its backend is no longer a
  * destination of the service (see xvs_entry_dest). A hit needs neither the services map nor
- * the hash: the destination names its service's counter slot. */
+ * the hash: the destination names its service's counter slot. Only a packet of the flow
+ * (`learn`) refreshes the entry. */
 static __always_inline struct xvs_dest *xvs_flow_dest(struct xvs_pkt *p,
 						      const struct xvs_settings *s,
-						      struct xvs_meter *m, __u64 now)
+						      struct xvs_meter *m, __u64 now, int learn)
 {
 	struct xvs_flow *f = bpf_map_lookup_elem(&flows, &p->key);
 	struct xvs_dest *d;
@@ -35,7 +36,7 @@ static __always_inline struct xvs_dest *xvs_flow_dest(struct xvs_pkt *p,
 	/* Write at most about once a second: a store per packet would bounce the entry's
 	 * cache line between CPUs serving the same flow. A live flow is shared again when the
 	 * refresh starts a new sharing period. */
-	if (now - f->seen_ns > XVS_FLOW_REFRESH_NS) {
+	if (learn && now - f->seen_ns > XVS_FLOW_REFRESH_NS) {
 		if ((s->flags & XVS_SETTINGS_QUEUE_FLOWS) &&
 		    ((now ^ f->seen_ns) >> XVS_SHARE_PERIOD_SHIFT))
 			xvs_share_flow(&p->key, &f->backend, now);
@@ -73,17 +74,20 @@ static __always_inline void xvs_remember_flow(const struct xvs_pkt *p,
 		xvs_share_flow(&p->key, &d->daddr, now);
 }
 
-/* The destination for this packet; on failure NULL with the reason in *reason. */
-static __always_inline struct xvs_dest *xvs_pick_dest(struct xvs_pkt *p,
+/* The destination of the flow p->key; on failure NULL with the reason in *reason. With
+ * `learn` 0 (a packet about the flow, not of it: an ICMP error) the tables are only read:
+ * nothing is created, refreshed, promoted or counted as a new flow. */
+static __always_inline struct xvs_dest *xvs_find_dest(struct xvs_pkt *p,
 						      const struct xvs_settings *s,
-						      struct xvs_meter *m, __u64 now, int *reason)
+						      struct xvs_meter *m, __u64 now, int learn,
+						      int *reason)
 {
 	struct xvs_service_key sk;
 	struct xvs_service *svc;
 	struct xvs_dest *d;
 	__u32 idx;
 
-	d = xvs_flow_dest(p, s, m, now);
+	d = xvs_flow_dest(p, s, m, now, learn);
 	if (d)
 		return d;
 	/* A peer's flow that moved here: promoted into the local table, but not a new flow. */
@@ -92,7 +96,7 @@ static __always_inline struct xvs_dest *xvs_pick_dest(struct xvs_pkt *p,
 		if (d) {
 			m->svc = d->service;
 			m->dest = idx;
-			if (xvs_creates_flow(p))
+			if (learn && xvs_creates_flow(p))
 				xvs_remember_flow(p, s, d, idx, now);
 			return d;
 		}
@@ -121,11 +125,19 @@ static __always_inline struct xvs_dest *xvs_pick_dest(struct xvs_pkt *p,
 		return NULL;
 	}
 	m->dest = idx;
-	if (xvs_creates_flow(p)) {
+	if (learn && xvs_creates_flow(p)) {
 		xvs_remember_flow(p, s, d, idx, now);
 		m->new_flow = 1;
 	}
 	return d;
+}
+
+/* The destination for this packet of its flow; on failure NULL with the reason in *reason. */
+static __always_inline struct xvs_dest *xvs_pick_dest(struct xvs_pkt *p,
+						      const struct xvs_settings *s,
+						      struct xvs_meter *m, __u64 now, int *reason)
+{
+	return xvs_find_dest(p, s, m, now, 1, reason);
 }
 
 #endif /* XVS_FLOWS_H */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* ICMP to a VIP: echo requests are answered in place (the VIP is ours to answer for);
- * anything else is dropped for now. */
+ * too-big errors are left to pmtu.h (XVS_OK), which delivers them to a backend; anything
+ * else is dropped. */
 #ifndef XVS_ICMP_H
 #define XVS_ICMP_H
 
@@ -38,6 +39,8 @@ static __always_inline int xvs_icmp4(struct xvs_pkt *p)
 	if ((void *)(icmp + 1) > p->data_end || (void *)(ip + 1) > p->data_end ||
 	    p->l4_len < sizeof(*icmp))
 		return XVS_R_ERR_MALFORMED;
+	if (icmp->type == ICMP_DEST_UNREACH && icmp->code == ICMP_FRAG_NEEDED)
+		return XVS_OK;
 	if (icmp->type != ICMP_ECHO)
 		return XVS_R_ERR_ICMP;
 	old = *type_code;
@@ -65,6 +68,9 @@ static __always_inline int xvs_icmp6(struct xvs_pkt *p)
 	if ((void *)(icmp + 1) > p->data_end || (void *)(ip6 + 1) > p->data_end ||
 	    p->l4_len < sizeof(*icmp))
 		return XVS_R_ERR_MALFORMED;
+	/* The code is ignored by the receiver (RFC 4443 3.2). */
+	if (icmp->icmp6_type == ICMPV6_PKT_TOOBIG)
+		return XVS_OK;
 	if (icmp->icmp6_type != ICMPV6_ECHO_REQUEST)
 		return XVS_R_ERR_ICMP;
 	old = *type_code;

@@ -11,6 +11,7 @@
 #include "maps.h"
 #include "nat.h"
 #include "parse.h"
+#include "pmtu.h"
 #include "send.h"
 
 /* False when "vip_filter" proves `a` is no VIP; true means "look it up". */
@@ -65,8 +66,10 @@ static __always_inline int xvs_handle(struct xdp_md *ctx, struct xvs_meter *m)
 	if (r != XVS_OK)
 		return xvs_finish(m, r);
 
-	if (p.proto == (p.ipv6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP))
-		return xvs_finish(m, p.ipv6 ? xvs_icmp6(&p) : xvs_icmp4(&p));
+	if (p.proto == (p.ipv6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP)) {
+		r = p.ipv6 ? xvs_icmp6(&p) : xvs_icmp4(&p);
+		return r == XVS_OK ? xvs_pmtu(ctx, &p, s, m, now) : xvs_finish(m, r);
+	}
 	r = xvs_parse_l4(&p);
 	if (r != XVS_OK)
 		return xvs_finish(m, r);

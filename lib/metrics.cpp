@@ -14,8 +14,10 @@ constexpr std::array<const char*, XVS_REASONS> kReasonNames{
     "err_malformed", "err_fragmented", "err_ttl_expired", "err_ip_options", "err_protocol",
     "err_icmp", "err_no_service", "err_no_backend", "err_not_ready", "err_internal",
     "err_tunnel",
+    "err_icmp_truncated", "err_icmp_quote", "err_icmp_source", "err_icmp_protocol",  // too-big
+    "err_icmp_no_service", "err_icmp_mtu",                                           // ICMP
 };
-static_assert(XVS_R_ERR_TUNNEL + 1 == XVS_REASONS, "name every reason in kReasonNames");
+static_assert(XVS_R_ERR_ICMP_MTU + 1 == XVS_REASONS, "name every reason in kReasonNames");
 
 }  // namespace
 

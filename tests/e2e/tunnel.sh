@@ -34,6 +34,8 @@ source "$here/lib/netns.sh"
 source "$here/lib/check.sh"
 # shellcheck source=lib/routed.sh
 source "$here/lib/routed.sh"
+# shellcheck source=lib/decap.sh
+source "$here/lib/decap.sh"
 net_trap
 
 FOU_PORT=5555
@@ -61,16 +63,7 @@ for b in b1 b2 b3; do
 done
 nsx cl "$NET_PY" "$NET_LIB_DIR/offload_off.py" eth0 tso gso
 
-decap_pids=()
-for b in b1 b2 b3; do
-  net_spawn "$b" "$NET_TMP/decap-$b.log" "$decap" --vip "$NET_VIP4" --vip "$NET_VIP6" \
-    --peer "$NET_LB4" --peer "$NET_LB6" --fou-port "$FOU_PORT" --gue-port "$GUE_PORT" \
-    -i 1 eth0
-  decap_pids+=("$NET_PID")
-  CHECK_LOGS+=("$NET_TMP/decap-$b.log")
-  wait_line 10 "$NET_PID" "$NET_TMP/decap-$b.log" "^xvs-decap: eth0" ||
-    fail "xvs-decap did not start on $b"
-done
+decap_up "$decap" "$FOU_PORT" "$GUE_PORT" b1 b2 b3
 
 # On the balancer's switch port: generic XDP transmits bypass captures on the balancer.
 capture_start sw "$NET_TMP/lb.pcap" lb
@@ -189,7 +182,7 @@ pass "$tunnel: in every case the client got the VIP's ICMP too-big with MTU 1500
 
 for i in 0 1 2; do
   b=b$((i + 1))
-  net_stop "${decap_pids[i]}" || fail "xvs-decap on $b exited with $? on SIGTERM"
+  net_stop "${DECAP_PIDS[i]}" || fail "xvs-decap on $b exited with $? on SIGTERM"
   last=$(grep "^decapsulated:" "$NET_TMP/decap-$b.log" | tail -n 1)
   [[ $last =~ " $tunnel="[1-9] ]] || fail "xvs-decap on $b decapsulated no $tunnel: $last"
   [[ ${last#*dropped:} =~ ^( [a-z_]+=0)+$ ]] || fail "xvs-decap on $b dropped packets: $last"

@@ -90,6 +90,33 @@ std::optional<Packet> parse_valid(View f) {
   return p;
 }
 
+std::optional<Quoted> parse_too_big(View f, const Packet& p) {
+  const bool icmp = p.proto == (p.v6 ? int{IPPROTO_ICMPV6} : int{IPPROTO_ICMP});
+  if (!icmp || p.icmp_type != (p.v6 ? 2 : 3) || (!p.v6 && f[p.l4 + 1] != 4)) return std::nullopt;
+  const std::size_t q = p.l4 + 8, end = p.l3 + p.ip_len;  // the quote, up to the IP length
+  const std::size_t fixed = p.v6 ? 40 : 20;
+  if (q + fixed > end) return std::nullopt;
+  std::size_t hl = fixed;
+  std::uint8_t proto = 0;
+  if (p.v6) {
+    if (f[q] >> 4 != 6 || get16(f, q + 4) < 8) return std::nullopt;
+    proto = f[q + 6];
+  } else {
+    hl = (f[q] & 0xfu) * 4u;
+    if (f[q] >> 4 != 4 || hl < 20 || get16(f, q + 2) < hl + 8 || (get16(f, q + 6) & 0x1fff) != 0)
+      return std::nullopt;
+    proto = f[q + 9];
+  }
+  if (q + hl + 8 > end || addr_at(f, q + (p.v6 ? 8 : 12), p.v6) != p.daddr) return std::nullopt;
+  if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) return std::nullopt;
+  Quoted out;
+  out.client = addr_at(f, q + (p.v6 ? 24 : 16), p.v6);
+  out.port = get16(f, q + hl);
+  out.client_port = get16(f, q + hl + 2);
+  out.proto = proto;
+  return out;
+}
+
 std::string check_ip(View ip) {
   if (ip.size() < 20) return fmt::format("{} bytes: no IP header", ip.size());
   if (ip[0] >> 4 == 4) {

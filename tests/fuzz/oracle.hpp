@@ -34,6 +34,20 @@ struct Packet {
 // complete TCP/UDP/ICMP header). nullopt: the data plane must not forward or answer it.
 std::optional<Packet> parse_valid(View frame);
 
+// The flow a too-big error quotes, in the direction the balancer sees it (client -> VIP).
+struct Quoted {
+  IPAddr client;
+  std::uint16_t client_port = 0, port = 0;  // host order
+  std::uint8_t proto = 0;
+};
+
+// When `p` (parsed from `frame`) is an error the data plane delivers to a backend
+// (docs/dataplane.md, path-MTU discovery): ICMP "fragmentation needed" / ICMPv6 "packet too
+// big" whose quote, within the IP length, holds a consistent IP header of the same family
+// from the VIP it was sent to (IPv4: no fragment offset) and the first 8 bytes of a TCP or
+// UDP header; the flow it names. nullopt otherwise.
+std::optional<Quoted> parse_too_big(View frame, const Packet& p);
+
 // An IP packet (no Ethernet) whose header(s) agree with its size: IPv4 header checksum and
 // total length, IPv6 payload length. Returns "" or what is wrong.
 std::string check_ip(View packet);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "frame.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace xvs::test {
@@ -50,10 +52,9 @@ Bytes transport(const FrameSpec& s) {
     case IPPROTO_ICMP:
     case IPPROTO_ICMPV6:
       b.push_back(s.icmp_type);
-      b.push_back(0);
+      b.push_back(s.icmp_code);
       put16(b, 0);
-      put16(b, 0x4242);  // identifier
-      put16(b, 7);       // sequence
+      put32(b, s.icmp_rest.value_or(0x42420007));  // echo identifier and sequence
       break;
   }
   b.insert(b.end(), s.payload.begin(), s.payload.end());
@@ -107,6 +108,21 @@ FrameSpec echo(const char* src, const char* dst) {
   s.icmp_type = s.daddr.is6() ? 128 : 8;
   s.payload = Bytes(48);
   for (std::size_t i = 0; i < s.payload.size(); ++i) s.payload[i] = static_cast<std::uint8_t>(i * 7);
+  return s;
+}
+
+FrameSpec too_big(const char* router, const FrameSpec& quoted, std::uint32_t mtu,
+                  std::size_t quote) {
+  const bool v6 = quoted.saddr.is6();
+  FrameSpec s = tcp(router, 0, "0.0.0.0", 0, 0);
+  s.daddr = quoted.saddr;
+  s.proto = v6 ? std::uint8_t{IPPROTO_ICMPV6} : std::uint8_t{IPPROTO_ICMP};
+  s.icmp_type = v6 ? 2 : 3;
+  s.icmp_code = v6 ? 0 : 4;
+  s.icmp_rest = v6 ? mtu : mtu & 0xffff;  // IPv4: 16 unused bits, then the MTU
+  const Bytes f = build(quoted);
+  const auto ip = std::span(f).subspan(l3_offset(quoted));
+  s.payload.assign(ip.begin(), ip.begin() + static_cast<long>(std::min(quote, ip.size())));
   return s;
 }
 

@@ -36,6 +36,9 @@ struct FrameSpec {
   Bytes ip_options;                   // IPv4 options, a multiple of 4 bytes
   std::optional<std::uint8_t> ip6_ext;  // IPv6 extension header of this type before L4
   std::uint8_t icmp_type = 8;         // ICMP/ICMPv6 type (echo request by default for v4)
+  std::uint8_t icmp_code = 0;
+  std::optional<std::uint32_t> icmp_rest;  // the header's second word (default: echo ID 0x4242,
+                                           // sequence 7); the MTU of a too-big error
   Bytes payload;
   std::size_t pad_to = 0;  // Ethernet padding after the IP packet up to this frame size
 };
@@ -45,6 +48,11 @@ FrameSpec tcp(const char* src, std::uint16_t sport, const char* dst, std::uint16
               std::uint8_t flags = kAck);
 FrameSpec udp(const char* src, std::uint16_t sport, const char* dst, std::uint16_t dport);
 FrameSpec echo(const char* src, const char* dst);  // ICMP or ICMPv6 echo request
+// ICMP "fragmentation needed" (type 3, code 4) / ICMPv6 "packet too big" (type 2) from `router`
+// to the source of `quoted`, announcing `mtu`, quoting the first `quote` bytes of `quoted`'s IP
+// packet (all of it when shorter).
+FrameSpec too_big(const char* router, const FrameSpec& quoted, std::uint32_t mtu,
+                  std::size_t quote = SIZE_MAX);
 
 Bytes build(const FrameSpec&);
 

@@ -77,6 +77,19 @@ std::vector<FrameSpec> seeds(const std::vector<Target>& ts) {
     quoting.icmp_type = v6 ? 1 : 3;
     quoting.payload.assign(60, 0xa5);
     out.push_back(quoting);
+    // Too-big errors about flows of every service (and of none), quoting as a router does.
+    for (const Target& t : ts) {
+      if (t.svc.address != IPAddr::parse(vip)) continue;
+      FrameSpec sent = t.svc.protocol == Protocol::UDP ? udp(vip, t.svc.port, client, 40000)
+                                                       : tcp(vip, t.svc.port, client, 40000);
+      sent.payload.assign(1400, 0x3c);
+      out.push_back(too_big(v6 ? "2001:db8:f::1" : "203.0.113.1", sent, v6 ? 1300 : 1200,
+                            t.svc.port % 2 ? 48 : 576));
+    }
+    out.push_back(too_big(client, tcp(vip, 82, client, 40000), 1280));
+    FrameSpec full = tcp(vip, 8001, client, 40000);  // quoted whole: too big for the tunnel
+    full.payload.assign(1420, 0x3c);
+    out.push_back(too_big(client, full, 1500));
     out.push_back(tcp(client, 0, vip, 80));
     out.push_back(udp(client, 65535, vip, 0));
     FrameSpec ttl = tcp(client, 40001, vip, 80);
@@ -122,6 +135,14 @@ std::vector<Field> fields(const FrameSpec& s) {
   std::vector<Field> f{{12, 2},     {l3, 1},     {l3 + 1, 1},  {l4, 2},
                        {l4 + 2, 2}, {l4 + 4, 2}, {l4 + 12, 1}, {l4, 1}};
   if (s.vlan_tci) f.push_back({16, 2});
+  if (s.icmp_rest && s.payload.size() >= (s.daddr.is6() ? 48 : 28)) {  // a too-big's quote
+    const std::size_t q = l4 + 8, hl = s.daddr.is6() ? 40 : 20;
+    f.insert(f.end(), {{l4 + 1, 1}, {q, 1}, {q + hl, 2}, {q + hl + 2, 2}});
+    if (s.daddr.is6())
+      f.insert(f.end(), {{q + 4, 2}, {q + 6, 1}, {q + 23, 1}});
+    else
+      f.insert(f.end(), {{q + 2, 2}, {q + 6, 2}, {q + 9, 1}, {q + 15, 1}});
+  }
   if (s.daddr.is6())
     f.insert(f.end(), {{l3 + 4, 2}, {l3 + 6, 1}, {l3 + 7, 1}, {l3 + 40, 1}});
   else
@@ -221,11 +242,11 @@ class Mutator {
 struct Judge {
   const std::vector<Target>& targets;
 
-  const Target* target_of(const fuzz::Packet& p) const {
-    const Protocol proto = p.proto == IPPROTO_TCP ? Protocol::TCP : Protocol::UDP;
-    if (p.proto != IPPROTO_TCP && p.proto != IPPROTO_UDP) return nullptr;
+  const Target* target_of(const IPAddr& vip, std::uint16_t port, std::uint8_t proto) const {
+    if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) return nullptr;
+    const Protocol want = proto == IPPROTO_TCP ? Protocol::TCP : Protocol::UDP;
     for (const Target& t : targets)
-      if (t.svc.address == p.daddr && t.svc.port == p.dport && t.svc.protocol == proto) return &t;
+      if (t.svc.address == vip && t.svc.port == port && t.svc.protocol == want) return &t;
     return nullptr;
   }
   bool is_vip(const IPAddr& a) const {
@@ -247,7 +268,15 @@ struct Judge {
     const std::optional<fuzz::Packet> p = fuzz::parse_valid(in);
     if (!p) return "a malformed frame was sent";
     if (reason == XVS_R_ICMP_ECHO) return echo_reply(in, *p, r.out);
-    const Target* t = target_of(*p);
+    if (reason == XVS_R_FORWARDED && p->proto == (p->v6 ? int{IPPROTO_ICMPV6} : int{IPPROTO_ICMP})) {
+      // A too-big error goes, like a packet of the flow it quotes, to that flow's service.
+      const std::optional<fuzz::Quoted> q = fuzz::parse_too_big(in, *p);
+      if (!q) return "an ICMP message that is no deliverable too-big error was forwarded";
+      const Target* t = target_of(p->daddr, q->port, q->proto);
+      if (!t) return "a too-big error about no service was forwarded";
+      return forwarded(in, *p, *t, r.out);
+    }
+    const Target* t = target_of(p->daddr, p->dport, p->proto);
     if (!t) return "a frame for no service was sent";
     if (reason == XVS_R_TOO_BIG) return too_big(in, *p, r.out);
     return forwarded(in, *p, *t, r.out);
@@ -365,7 +394,7 @@ TEST_CASE("fuzz campaign: hostile frames are never forwarded, forwarded ones wel
 
   const auto start = std::chrono::steady_clock::now();
   xvs_reasons before = lab.dp.reasons();
-  std::uint64_t ran = 0, refused = 0, valid_seen = 0;
+  std::uint64_t ran = 0, refused = 0, valid_seen = 0, delivered = 0;
   for (std::uint64_t i = 0; i < frames; ++i) {
     // A long campaign outlasts the watchdog period: refresh as the control plane would.
     if (i % 4096 == 0) lab.heartbeat();
@@ -392,6 +421,10 @@ TEST_CASE("fuzz campaign: hostile frames are never forwarded, forwarded ones wel
     const std::string verdict = judge.judge(in, r, reason);
     INFO(verdict);
     REQUIRE(verdict.empty());
+    if (reason == XVS_R_FORWARDED) {  // judged above: an ICMP forwarded is a too-big error
+      const std::optional<fuzz::Packet> p = fuzz::parse_valid(in);
+      if (p && p->proto == (p->v6 ? int{IPPROTO_ICMPV6} : int{IPPROTO_ICMP})) ++delivered;
+    }
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -399,6 +432,8 @@ TEST_CASE("fuzz campaign: hostile frames are never forwarded, forwarded ones wel
   std::printf("fuzz: %llu frames run in %.1f s (%llu refused < 14 bytes), %llu well formed\n",
               static_cast<unsigned long long>(ran), secs, static_cast<unsigned long long>(refused),
               static_cast<unsigned long long>(valid_seen));
+  std::printf("fuzz: %llu too-big errors delivered to a backend\n",
+              static_cast<unsigned long long>(delivered));
   for (std::uint32_t k = 0; k < XVS_REASONS; ++k)
     if (lab.reason(k))
       std::printf("fuzz:   %-20s %llu\n", detail::reason_name(k),

@@ -42,6 +42,12 @@ TEST_CASE("add_reason_metrics gives each reason its documented name", "[metrics]
   CHECK(m.at("err_not_ready") == 100 + XVS_R_ERR_NOT_READY);
   CHECK(m.at("err_internal") == 100 + XVS_R_ERR_INTERNAL);
   CHECK(m.at("err_tunnel") == 100 + XVS_R_ERR_TUNNEL);
+  CHECK(m.at("err_icmp_truncated") == 100 + XVS_R_ERR_ICMP_TRUNCATED);
+  CHECK(m.at("err_icmp_quote") == 100 + XVS_R_ERR_ICMP_QUOTE);
+  CHECK(m.at("err_icmp_source") == 100 + XVS_R_ERR_ICMP_SOURCE);
+  CHECK(m.at("err_icmp_protocol") == 100 + XVS_R_ERR_ICMP_PROTOCOL);
+  CHECK(m.at("err_icmp_no_service") == 100 + XVS_R_ERR_ICMP_NO_SERVICE);
+  CHECK(m.at("err_icmp_mtu") == 100 + XVS_R_ERR_ICMP_MTU);
   CHECK(m.at("latency_ns") == 40);
   CHECK(m.at("latency_samples") == 100);
   CHECK(m.size() == 1 + XVS_REASONS + 2);
