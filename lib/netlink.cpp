@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "netlink.hpp"
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -213,8 +212,11 @@ std::size_t complete_messages(const void* buf, std::size_t len) {
   while (len - off >= sizeof(nlmsghdr)) {
     std::uint32_t size;
     std::memcpy(&size, bytes + off, sizeof size);  // nlmsg_len, the header's first field
-    if (size < sizeof(nlmsghdr) || size > len - off) break;
-    off += std::min<std::size_t>(NLMSG_ALIGN(size), len - off);
+    // libmnl reads a message's attributes up to its aligned end. (Not NLMSG_ALIGN: its
+    // 32-bit mask would turn a length near 2^32 into 0.)
+    const std::size_t aligned = (std::size_t{size} + 3) & ~std::size_t{3};
+    if (size < sizeof(nlmsghdr) || aligned > len - off) break;
+    off += aligned;
   }
   return off;
 }

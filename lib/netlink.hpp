@@ -20,9 +20,10 @@ NetSnapshot dump_network();
 int interface_index(const std::string& name);
 
 // The length of the leading run of whole netlink messages in a receive buffer of `len`
-// bytes: `len` for anything the kernel sends. libmnl 1.0.4 compares a message length with the
-// bytes left as signed ints, so a length of 2^31 or more would send mnl_cb_run past the
-// buffer; callers hand it only this prefix.
+// bytes, each with its padding to 4 bytes: `len` for anything the kernel sends. libmnl
+// 1.0.4 compares a message length with the bytes left as signed ints (a length of 2^31 or
+// more sends mnl_cb_run past the buffer) and parses attributes up to a message's aligned end
+// (past the buffer when it ends unpadded); callers hand it only this prefix.
 std::size_t complete_messages(const void* buf, std::size_t len);
 
 // One parser per rtnetlink message type, shared by the dump and by event subscriptions

@@ -269,11 +269,14 @@ TEST_CASE("complete_messages: only whole messages reach libmnl, whatever their l
     nlh->nlmsg_len = i == 2 ? 62 : 64;  // the last one unpadded
   }
   auto* second = reinterpret_cast<nlmsghdr*>(buf.data() + 64);
-  CHECK(complete_messages(buf.data(), 190) == 190);
-  CHECK(complete_messages(buf.data(), 189) == 128);  // the last one cut short
+  CHECK(complete_messages(buf.data(), 192) == 192);
+  CHECK(complete_messages(buf.data(), 190) == 128);  // without its padding: libmnl reads it
+  CHECK(complete_messages(buf.data(), 150) == 128);  // the last one cut short
   CHECK(complete_messages(buf.data(), 10) == 0);     // not even a header
   second->nlmsg_len = 0x80000040;  // negative as libmnl 1.0.4's int: it would walk off
-  CHECK(complete_messages(buf.data(), 190) == 64);
+  CHECK(complete_messages(buf.data(), 192) == 64);
+  second->nlmsg_len = 0xffffffff;  // aligned with a 32-bit mask, this would be 0
+  CHECK(complete_messages(buf.data(), 192) == 64);
   second->nlmsg_len = 8;  // shorter than a header
-  CHECK(complete_messages(buf.data(), 190) == 64);
+  CHECK(complete_messages(buf.data(), 192) == 64);
 }
