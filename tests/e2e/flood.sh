@@ -42,9 +42,10 @@ ask() {
   [[ $HEARD == ok* ]] || fail "driver: $*: $HEARD"
 }
 
+# metric NAME: sets METRIC to the value of Client::info().metrics[NAME].
 metric() {
   ask metric "$1"
-  echo "${HEARD#ok }"
+  METRIC=${HEARD#ok }
 }
 
 # round WORD: one line over every connection; sets NAMES to the answering backends ("-": none).
@@ -113,8 +114,10 @@ round changed
 (($(kept) == conns)) || fail "backends b1..b6: only $(kept) of $conns kept before any flood"
 pass "IPv$family: $conns connections on b1..b3 keep their backend after the change to b1..b6"
 
-syn0=$(metric syn)
-flows0=$(metric flows)
+metric syn
+syn0=$METRIC
+metric flows
+flows0=$METRIC
 flood_run syn "$flood"
 rounds=0
 while flooding; do
@@ -127,8 +130,10 @@ flood_wait syn
 ((SENT > table)) || fail "the SYN flood sent only $SENT SYNs (table $table)"
 round after-syn
 (($(kept) == conns)) || fail "after the SYN flood: only $(kept) of $conns kept: ${NAMES[*]}"
-syns=$(($(metric syn) - syn0))
-new_flows=$(($(metric flows) - flows0))
+metric syn
+syns=$((METRIC - syn0))
+metric flows
+new_flows=$((METRIC - flows0))
 ((syns >= SENT)) || fail "syn counter moved by $syns, fewer than the $SENT SYNs sent"
 ((new_flows == 0)) || fail "the SYN flood created $new_flows flow entries"
 pass "IPv$family: SYN flood of $SENT (table $table): all $conns connections kept their" \
@@ -139,11 +144,13 @@ pass "IPv$family: SYN flood of $SENT (table $table): all $conns connections kept
 # none of the established entries (measured: 0 to 32 of 30, see docs/reliability.md). An
 # evicted connection's next packet makes a new entry (`flows` moves by more than the flood)
 # and only such a connection can move; the ones Maglev moves are reset by their new backend.
-flows0=$(metric flows)
+metric flows
+flows0=$METRIC
 flood_run ack "$((table * 32))"
 flood_wait ack
 round after-ack
-new_flows=$(($(metric flows) - flows0))
+metric flows
+new_flows=$((METRIC - flows0))
 ((new_flows >= SENT)) || fail "ACK flood of $SENT: flows moved by only $new_flows"
 remade=$((new_flows - SENT))
 reset=0

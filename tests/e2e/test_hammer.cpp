@@ -40,8 +40,6 @@ Destination real(const std::string& addr, std::uint16_t weight = 1) {
 
 class Hammer {
 public:
-  explicit Hammer(Client& c) : c_(c) {}
-
   // Runs `body(round)` on a new thread until stop(); an Error whose code is in `expected`
   // is a legitimate outcome of the race, anything else a failure.
   template <typename F>
@@ -80,7 +78,6 @@ public:
   std::string messages() const { return fmt::format("{}", fmt::join(messages_, "\n")); }
 
 private:
-  Client& c_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};
   std::atomic<int> failures_{0};
@@ -101,7 +98,7 @@ TEST_CASE("every method may be called from several threads at once", "[hammer]")
   vlans46 = vlans4;
   vlans46.ipv6_vlans.emplace(1, Prefix::parse("fd00::1/64"));
   const Config initial = c.config();
-  Hammer h(c);
+  Hammer h;
 
   // Owners: each thread alone changes its own service, so it knows what it must read back.
   for (int id = 0; id < 2; ++id) {

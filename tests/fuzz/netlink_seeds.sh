@@ -33,4 +33,4 @@ nsip -6 route add default via fd00::2 metric 10
 nsip -6 route add fd02::/64 nexthop via fd00::2 dev v0 nexthop via fd00::3 dev v0
 rm -f "$here"/netlink_seeds/*
 ip netns exec "$ns" /usr/bin/python3 "$here/netlink_dump.py" "$here/netlink_seeds"
-ls "$here/netlink_seeds" | wc -l
+echo "$(find "$here/netlink_seeds" -type f | wc -l) seeds in $here/netlink_seeds"
