@@ -162,7 +162,8 @@ pass "IPv$family: control, ACK flood of $SENT (table $table): flows +$new_flows 
   "entries re-made for evicted connections), $reset of $conns connections reset, the others" \
   "kept their backend"
 line_names cl "$vip" 6 >"$NET_TMP/new.txt"
-grep -qx FAIL "$NET_TMP/new.txt" && fail "new connections after the floods: $(tally "$NET_TMP/new.txt")"
+! grep -qx FAIL "$NET_TMP/new.txt" ||
+  fail "new connections after the floods: $(tally "$NET_TMP/new.txt")"
 pass "IPv$family: new connections after the floods: $(tally "$NET_TMP/new.txt")"
 
 status=0

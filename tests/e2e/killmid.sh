@@ -46,7 +46,8 @@ for ((k = 1; k <= kills; k++)); do
   if ((k == 1)); then
     delay=$((RANDOM % 50))
     sleep "0.0$(printf '%02d' "$delay")"
-    moment="$delay ms after its start, $(grep -q '^ok' "$log" && echo after || echo before) its first update"
+    grep -q '^ok' "$log" && when=after || when=before
+    moment="$delay ms after its start, $when its first update"
   else
     wait_line 30 "$pid" "$log" '^ok' || fail "churn $k did not start"
     delay=$((RANDOM % 1000))

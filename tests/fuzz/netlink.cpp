@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the rtnetlink parsers (lib/netlink.cpp). The input is a receive
 // buffer, cut to its complete messages and walked by libmnl's mnl_cb_run as the event
-// subscription and the dumps walk theirs; every message goes to all four parsers. Besides what the sanitizers catch, a parser must
-// not throw, must answer only for its own message types, and what it returns must hold
-// together: addresses of the message's family, prefixes that fit it. Seeds: real kernel
-// messages (netlink_seeds/, made by netlink_seeds.sh). Built with clang, not by CMake; the
-// command is in docs/reliability.md.
+// subscription and the dumps walk theirs; every message goes to all four parsers. Besides
+// what the sanitizers catch, a parser must not throw, must answer only for its own message
+// types, and what it returns must hold together: addresses of the message's family, prefixes
+// that fit it. Seeds: real kernel messages (netlink_seeds/, made by netlink_seeds.sh). Built
+// with clang by tests/fuzz/CMakeLists.txt; how to run it: docs/reliability.md.
 #include <cstdlib>
 #include <cstring>
 #include <memory>

@@ -69,12 +69,18 @@ def attr(atype, payload):
     return struct.pack("=HH", length, atype) + payload + bytes((4 - length % 4) % 4)
 
 
+def vlan_link(link):
+    """`link` with IFLA_LINK 2 and an 802.1Q IFLA_LINKINFO (VLAN 100) appended; the parser
+    keeps the last IFLA_LINKINFO."""
+    IFLA_LINK, IFLA_LINKINFO, INFO_KIND, INFO_DATA, VLAN_ID, VLAN_PROTOCOL = 5, 18, 1, 2, 1, 5
+    NESTED = 0x8000
+    vlan = attr(VLAN_ID, struct.pack("=H", 100)) + attr(VLAN_PROTOCOL, struct.pack("!H", 0x8100))
+    info = attr(INFO_KIND, b"vlan\0") + attr(INFO_DATA | NESTED, vlan)
+    msg = link + attr(IFLA_LINK, struct.pack("=I", 2)) + attr(IFLA_LINKINFO | NESTED, info)
+    return struct.pack("=I", len(msg)) + msg[4:]
+
+
 for kind in KINDS:
-    link = dump(kind)
-    if kind == "link":
-        IFLA_LINK, IFLA_LINKINFO, INFO_KIND, INFO_DATA, VLAN_ID, VLAN_PROTOCOL = 5, 18, 1, 2, 1, 5
-        vlan = attr(VLAN_ID, struct.pack("=H", 100)) + attr(VLAN_PROTOCOL, struct.pack("!H", 0x8100))
-        info = attr(INFO_KIND, b"vlan\0") + attr(INFO_DATA | 0x8000, vlan)
-        extra = attr(IFLA_LINK, struct.pack("=I", 2)) + attr(IFLA_LINKINFO | 0x8000, info)
-        msg = link + extra
-        write("link-vlan", struct.pack("=I", len(msg)) + msg[4:])
+    first = dump(kind)
+    if kind == "link" and first:
+        write("link-vlan", vlan_link(first))
