@@ -165,7 +165,9 @@ private:
     while (ret > MNL_CB_STOP) {
       const auto n = mnl_socket_recvfrom(nl, buf.data(), buf.size());
       if (n < 0) fail(what_, errno);
-      ret = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), 1, portid, collect, &collector);
+      const auto len = static_cast<std::size_t>(n);
+      if (complete_messages(buf.data(), len) != len) fail(what_, EBADMSG);
+      ret = mnl_cb_run(buf.data(), len, 1, portid, collect, &collector);
     }
     if (collector.error) std::rethrow_exception(collector.error);
     if (ret == MNL_CB_ERROR) {  // NLMSG_ERROR, or NLM_F_DUMP_INTR as EINTR
@@ -203,6 +205,21 @@ private:
 };
 
 }  // namespace
+
+std::size_t complete_messages(const void* buf, std::size_t len) {
+  const auto* bytes = static_cast<const std::uint8_t*>(buf);
+  std::size_t off = 0;
+  while (len - off >= sizeof(nlmsghdr)) {
+    std::uint32_t size;
+    std::memcpy(&size, bytes + off, sizeof size);  // nlmsg_len, the header's first field
+    // libmnl reads a message's attributes up to its aligned end. (Not NLMSG_ALIGN: its
+    // 32-bit mask would turn a length near 2^32 into 0.)
+    const std::size_t aligned = (std::size_t{size} + 3) & ~std::size_t{3};
+    if (size < sizeof(nlmsghdr) || aligned > len - off) break;
+    off += aligned;
+  }
+  return off;
+}
 
 std::optional<Link> parse_link(const nlmsghdr* nlh) {
   const auto* ifi = header_of<ifinfomsg>(nlh, RTM_NEWLINK, RTM_DELLINK);

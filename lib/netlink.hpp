@@ -2,6 +2,7 @@
 // rtnetlink (libmnl) access: dumps the current network state into a NetSnapshot.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,13 @@ NetSnapshot dump_network();
 
 // ifindex of an interface by name; 0 when it does not exist.
 int interface_index(const std::string& name);
+
+// The length of the leading run of whole netlink messages in a receive buffer of `len`
+// bytes, each with its padding to 4 bytes: `len` for anything the kernel sends. libmnl
+// 1.0.4 compares a message length with the bytes left as signed ints (a length of 2^31 or
+// more sends mnl_cb_run past the buffer) and parses attributes up to a message's aligned end
+// (past the buffer when it ends unpadded); callers hand it only this prefix.
+std::size_t complete_messages(const void* buf, std::size_t len);
 
 // One parser per rtnetlink message type, shared by the dump and by event subscriptions
 // (RTNLGRP_LINK/IFADDR/NEIGH/ROUTE deliver the same messages). Each accepts the NEW and DEL

@@ -108,7 +108,10 @@ bool NetWatcher::drain() {
       }
       return relevant;  // EAGAIN: drained
     }
-    mnl_cb_run(buf.data(), static_cast<std::size_t>(n), 0, 0, note, &relevant);
+    const auto len = static_cast<std::size_t>(n);
+    const auto whole = complete_messages(buf.data(), len);
+    if (whole != len) relevant = true;  // not from the kernel: a full dump will tell
+    mnl_cb_run(buf.data(), whole, 0, 0, note, &relevant);
   }
 }
 

@@ -9,6 +9,8 @@ packages=(
   # build
   build-essential cmake pkg-config clang llvm
   libbpf-dev libelf-dev zlib1g-dev libmnl-dev libfmt-dev libcli11-dev catch2
+  # libFuzzer runtime for the fuzz targets of tests/fuzz (skipped without it)
+  libclang-rt-14-dev
   # tests and demo: namespaces, traffic, captures
   iproute2 iputils-ping procps kmod curl python3 python3-scapy tshark tcpdump
 )

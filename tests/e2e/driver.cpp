@@ -2,9 +2,9 @@
 // xvs-e2e-driver: an xvs::Client that end-to-end tests steer at run time, one command per
 // line on stdin, one answer line ("ok ..." or "error: ...") per command on stdout.
 //
-//   xvs-e2e-driver [bond:]<interface>[,<interface>...] [<prefix> [<prefix>]]
-//     (bond: sets Options::bonding; each prefix VLAN 1 of its family; none: the interfaces'
-//     own networks)
+//   xvs-e2e-driver [-f FLOWS] [bond:]<interface>[,<interface>...] [<prefix> [<prefix>]]
+//     (-f: Options::flows_per_cpu; bond: sets Options::bonding; each prefix VLAN 1 of its
+//     family; none: the interfaces' own networks)
 //
 //   set VIP PORT RIP...     set_service(TCP VIP:PORT) with exactly these destinations
 //   add VIP PORT RIP        create_destination
@@ -172,8 +172,15 @@ void serve(xvs::Client& client, int signal_fd) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  xvs::Options options;
+  if (argc > 2 && std::string_view(argv[1]) == "-f") {
+    options.flows_per_cpu = static_cast<std::uint32_t>(std::stoul(argv[2]));
+    argv += 2;
+    argc -= 2;
+  }
   if (argc < 2) {
-    std::cerr << "usage: xvs-e2e-driver [bond:]<interface>[,<interface>...] [<prefix>...]\n";
+    std::cerr << "usage: xvs-e2e-driver [-f FLOWS] [bond:]<interface>[,<interface>...] "
+                 "[<prefix>...]\n";
     return 2;
   }
   sigset_t stop;
@@ -183,7 +190,6 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);  // before the Client starts its threads
   const int signal_fd = signalfd(-1, &stop, SFD_CLOEXEC);
   try {
-    xvs::Options options;
     const xvs::Config vlans = vlan_config(argv + 2, argv + argc);
     options.ipv4_vlans = vlans.ipv4_vlans;
     options.ipv6_vlans = vlans.ipv6_vlans;

@@ -3,10 +3,8 @@
 // destination API with its errors, and that a failed call changes nothing.
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <fstream>
 #include <iterator>
-#include <thread>
 
 #include <xvs/xvs.hpp>
 
@@ -232,37 +230,4 @@ TEST_CASE("info, services, destinations and VIPs expose stats and documented met
   CHECK(c.service(web()).metrics.contains("packets"));
   CHECK(c.destinations(web()).at(0).metrics.contains("flows"));
   CHECK(c.vip(web().address).metrics.contains("errors"));
-}
-
-TEST_CASE("every method may be called from several threads at once") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
-  Network net;
-  Client c({"v0"}, xvs::test::small_options());
-  std::atomic<bool> stop{false};
-  std::atomic<int> failures{0};
-  auto worker = [&](int id) {
-    const Service s = web(fmt::format("192.0.2.{}", 20 + id).c_str());
-    std::vector<Destination> ds{real("10.0.0.2"), real("10.0.0.3")};
-    for (int round = 0; !stop; round++) {
-      try {
-        c.set_service(s, ds);
-        c.update_destination(s, real("10.0.0.2", std::uint16_t(1 + round % 5)));
-        if (c.destinations(s).size() != 2) failures++;
-        c.info();
-        c.services();
-        c.vips();
-        c.remove_service(s);
-      } catch (const Error& e) {
-        UNSCOPED_INFO("thread " << id << ": " << e.what());
-        failures++;
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 4; i++) threads.emplace_back(worker, i);
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  stop = true;
-  for (auto& t : threads) t.join();
-  CHECK(failures == 0);
-  CHECK(c.services().empty());
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the flow record parser behind write_flow(): any bytes either decode
 // or throw Error{Errc::invalid_argument}, and a decoded record encodes back to the very same
-// bytes (decoding is strict: one encoding per record). Built with clang, not by CMake; the
-// command is in docs/reliability.md.
+// bytes (decoding is strict: one encoding per record). Built with clang by
+// tests/fuzz/CMakeLists.txt; how to run it: docs/reliability.md.
 #include <algorithm>
 #include <cstdlib>
 #include <span>

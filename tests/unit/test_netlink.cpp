@@ -259,3 +259,24 @@ TEST_CASE("parsers refuse other message types and truncated messages") {
   m.nlh()->nlmsg_len = static_cast<std::uint32_t>(mnl_nlmsg_size(sizeof(rtmsg) - 1));
   CHECK_FALSE(parse_route(m.nlh()));
 }
+
+TEST_CASE("complete_messages: only whole messages reach libmnl, whatever their lengths say") {
+  // Three messages back to back, as a receive buffer holds them.
+  alignas(nlmsghdr) std::array<char, 3 * 64> buf{};
+  for (int i = 0; i < 3; ++i) {
+    auto* nlh = mnl_nlmsg_put_header(buf.data() + i * 64);
+    nlh->nlmsg_type = RTM_NEWLINK;
+    nlh->nlmsg_len = i == 2 ? 62 : 64;  // the last one unpadded
+  }
+  auto* second = reinterpret_cast<nlmsghdr*>(buf.data() + 64);
+  CHECK(complete_messages(buf.data(), 192) == 192);
+  CHECK(complete_messages(buf.data(), 190) == 128);  // without its padding: libmnl reads it
+  CHECK(complete_messages(buf.data(), 150) == 128);  // the last one cut short
+  CHECK(complete_messages(buf.data(), 10) == 0);     // not even a header
+  second->nlmsg_len = 0x80000040;  // negative as libmnl 1.0.4's int: it would walk off
+  CHECK(complete_messages(buf.data(), 192) == 64);
+  second->nlmsg_len = 0xffffffff;  // aligned with a 32-bit mask, this would be 0
+  CHECK(complete_messages(buf.data(), 192) == 64);
+  second->nlmsg_len = 8;  // shorter than a header
+  CHECK(complete_messages(buf.data(), 192) == 64);
+}
