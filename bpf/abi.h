@@ -88,6 +88,19 @@ static inline xvs_u32 xvs_vip_filter_bit(const struct xvs_addr *a)
 	return (xvs_u32)((x * 0x9e3779b97f4a7c15ull) >> 48);
 }
 
+/* Map "vip_slots": ARRAY[XVS_VIP_FILTER_BITS], indexed by filter bit: the VIP with that bit,
+ * so that a packet to a VIP is recognised without the hash lookup in "vips". vip.index 0: no
+ * VIP has this bit (addr is stale); XVS_VIP_COLLIDED: several do, and "vips", which always
+ * holds every VIP, decides. lib/dataplane.cpp changes addr only while vip.index is 0 or
+ * XVS_VIP_COLLIDED, and never addr and vip.index in one write, so that a reader seeing a
+ * half-written slot never takes one address for another VIP. */
+#define XVS_VIP_COLLIDED 0xffffffffu
+struct xvs_vip_slot {
+	struct xvs_addr addr;
+	struct xvs_vip vip;
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_vip_slot) == 24, "xvs_vip_slot layout");
+
 /* Map "services": HASH xvs_service_key -> xvs_service (maglev table inline, so one lookup
  * yields everything a new flow needs; replacing the element is atomic for readers). */
 struct xvs_service_key {

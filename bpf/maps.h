@@ -29,6 +29,13 @@ struct {
 	__type(value, struct xvs_vip_filter);
 } vip_filter SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XVS_VIP_FILTER_BITS);
+	__type(key, __u32);
+	__type(value, struct xvs_vip_slot);
+} vip_slots SEC(".maps");
+
 /* 16 KiB values: allocate on update rather than preallocating every slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

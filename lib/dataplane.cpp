@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 
 #include <fmt/format.h>
@@ -64,6 +65,7 @@ Dataplane::Dataplane(std::span<const std::uint8_t> object, std::uint32_t flows_p
       counters_fd_(map_fd("counters")),
       reasons_fd_(map_fd("reasons")),
       vip_filter_fd_(map_fd("vip_filter")),
+      vip_slots_fd_(map_fd("vip_slots")),
       cpus_(possible_cpus()) {}
 
 Dataplane::~Dataplane() = default;
@@ -106,19 +108,57 @@ std::array<std::uint32_t, 4> words(const xvs_addr& a) { return {a.a[0], a.a[1], 
 
 void Dataplane::write_vip_filter() {
   auto filter = std::make_unique<xvs_vip_filter>();
-  for (const auto& [_, bit] : vip_bits_) filter->bits[bit / 64] |= std::uint64_t{1} << (bit % 64);
+  for (const auto& [_, v] : vips_) filter->bits[v.bit / 64] |= std::uint64_t{1} << (v.bit % 64);
   const std::uint32_t key = 0;
   update(vip_filter_fd_, &key, filter.get(), "vip_filter", "the VIP filter");
 }
 
+// Brings the slot of `bit` to what vips_ says (abi.h: empty, one VIP, or collided), one field
+// per write, the address only while the slot names no VIP on its own: a reader seeing any
+// intermediate state takes no address for a VIP it is not.
+void Dataplane::sync_vip_slot(std::uint32_t bit) {
+  const std::string which = fmt::format("VIP slot {}", bit);
+  xvs_vip_slot slot{};
+  if (bpf_map_lookup_elem(vip_slots_fd_, &bit, &slot) != 0)
+    throw_system(fmt::format("reading {} from map vip_slots", which), errno);
+  const Vip* sole = nullptr;
+  std::uint32_t count = 0;
+  for (const auto& [_, v] : vips_)
+    if (v.bit == bit && ++count == 1) sole = &v;
+  auto write = [&] { update(vip_slots_fd_, &bit, &slot, "vip_slots", which); };
+  auto anonymous = [](std::uint32_t index) { return index == 0 || index == XVS_VIP_COLLIDED; };
+
+  if (count != 1) {
+    const std::uint32_t index = count ? XVS_VIP_COLLIDED : 0;
+    if (slot.vip.index == index) return;
+    slot.vip.index = index;
+    return write();
+  }
+  if (std::memcmp(&slot.addr, &sole->addr, sizeof slot.addr) != 0) {
+    if (!anonymous(slot.vip.index)) {
+      slot.vip.index = XVS_VIP_COLLIDED;
+      write();
+    }
+    slot.addr = sole->addr;
+    write();
+  }
+  if (std::memcmp(&slot.vip, &sole->value, sizeof slot.vip) == 0) return;
+  slot.vip = sole->value;
+  write();
+}
+
 // The filter bit is set before the VIP appears and cleared after it is gone: a set bit
 // without a VIP only costs a lookup, a VIP without its bit would not be served. Readers see
-// each 64-bit word old or new, so a rewrite never hides another VIP.
+// each 64-bit word old or new, so a rewrite never hides another VIP. "vips" holds every VIP
+// before its slot names it, or marks it collided, and until its slot no longer does.
 void Dataplane::set_vip(const xvs_addr& addr, const xvs_vip& vip) {
-  auto [it, added] = vip_bits_.try_emplace(words(addr), xvs_vip_filter_bit(&addr));
+  std::uint32_t bit = xvs_vip_filter_bit(&addr);
+  auto [it, added] = vips_.try_emplace(words(addr), Vip{addr, bit, vip});
   try {
     if (added) write_vip_filter();
     update(vips_fd_, &addr, &vip, "vips", fmt::format("VIP {}", from_abi(addr)));
+    it->second.value = vip;
+    sync_vip_slot(bit);
   } catch (...) {
     if (added) erase_vip(addr);
     throw;
@@ -126,8 +166,19 @@ void Dataplane::set_vip(const xvs_addr& addr, const xvs_vip& vip) {
 }
 
 void Dataplane::erase_vip(const xvs_addr& addr) noexcept {
+  auto it = vips_.find(words(addr));
+  if (it == vips_.end()) {
+    bpf_map_delete_elem(vips_fd_, &addr);
+    return;
+  }
+  std::uint32_t bit = it->second.bit;
+  vips_.erase(it);
+  try {
+    sync_vip_slot(bit);
+  } catch (const Error&) {
+    // The slot may still name it: traffic to it is served until the next change of the bit.
+  }
   bpf_map_delete_elem(vips_fd_, &addr);
-  if (vip_bits_.erase(words(addr)) == 0) return;
   try {
     write_vip_filter();
   } catch (const Error&) {

@@ -41,7 +41,8 @@ public:
   void detach(int ifindex, bool native) noexcept;
 
   void set_settings(const xvs_settings&);
-  // Also maintain "vip_filter". Not thread-safe: callers serialize (the Client's lock).
+  // Also maintain "vip_filter" and "vip_slots". Not thread-safe: callers serialize (the
+  // Client's lock).
   void set_vip(const xvs_addr&, const xvs_vip&);
   void erase_vip(const xvs_addr&) noexcept;
   void set_service(const xvs_service_key&, const xvs_service&);
@@ -56,13 +57,19 @@ public:
   static std::uint32_t possible_cpus();
 
 private:
+  struct Vip {
+    xvs_addr addr;
+    std::uint32_t bit;  // its filter bit, the index of its slot in "vip_slots"
+    xvs_vip value;
+  };
   void write_vip_filter();
+  void sync_vip_slot(std::uint32_t bit);
 
   BpfObject obj_;
   int prog_fd_ = -1;
   int settings_fd_ = -1, vips_fd_ = -1, services_fd_ = -1, dests_fd_ = -1, flows_fd_ = -1,
-      counters_fd_ = -1, reasons_fd_ = -1, vip_filter_fd_ = -1;
-  std::map<std::array<std::uint32_t, 4>, std::uint32_t> vip_bits_;  // VIP -> its filter bit
+      counters_fd_ = -1, reasons_fd_ = -1, vip_filter_fd_ = -1, vip_slots_fd_ = -1;
+  std::map<std::array<std::uint32_t, 4>, Vip> vips_;  // every VIP, by address
   std::uint32_t cpus_ = 1;
 };
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -201,6 +202,23 @@ void Lab::bump_generation(const Service& s, const IPAddr& backend) {
   Dest& d = svc.dests.at(backend);
   d.generation = next_generation_++;
   write_dest(svc, d);
+}
+
+std::vector<IPAddr> filter_twins(const IPAddr& a, std::size_t n) {
+  const xvs_addr target = to_abi(a);
+  const std::uint32_t bit = xvs_vip_filter_bit(&target);
+  std::vector<IPAddr> twins;
+  std::array<std::uint8_t, 16> b = a.bytes();
+  const std::size_t last = a.size() - 1;
+  for (std::uint32_t i = 0; twins.size() < n && i < (1u << 24); ++i) {
+    b[last - 2] = static_cast<std::uint8_t>(i >> 16);
+    b[last - 1] = static_cast<std::uint8_t>(i >> 8);
+    b[last] = static_cast<std::uint8_t>(i);
+    IPAddr c = a.is4() ? IPAddr::v4({b[0], b[1], b[2], b[3]}) : IPAddr::v6(b);
+    xvs_addr abi = to_abi(c);
+    if (c != a && xvs_vip_filter_bit(&abi) == bit) twins.push_back(c);
+  }
+  return twins;
 }
 
 std::uint32_t Lab::vip_slot(const IPAddr& a) const { return vips_.at(a); }

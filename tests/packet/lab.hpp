@@ -85,6 +85,10 @@ inline constexpr const char* kClient6 = "2001:db8:c::7";
 Service service(const char* vip, std::uint16_t port, Protocol = Protocol::TCP,
                 bool sticky = false);
 
+// The first `n` addresses of a's family, other than `a`, whose VIP filter bit
+// (xvs_vip_filter_bit) is a's: found by trying every value of a's last 24 bits.
+std::vector<IPAddr> filter_twins(const IPAddr& a, std::size_t n);
+
 struct RootOnly {
   RootOnly() { require_root(); }
 };
