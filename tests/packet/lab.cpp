@@ -221,6 +221,26 @@ std::vector<IPAddr> filter_twins(const IPAddr& a, std::size_t n) {
   return twins;
 }
 
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) throw_system("sched_getaffinity", errno);
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  return cpus;
+}
+
+PinnedCpu::PinnedCpu(int cpu) {
+  if (sched_getaffinity(0, sizeof saved_, &saved_) != 0) throw_system("sched_getaffinity", errno);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  if (sched_setaffinity(0, sizeof one, &one) != 0)
+    throw_system(fmt::format("pinning to CPU {}", cpu), errno);
+}
+
+PinnedCpu::~PinnedCpu() { sched_setaffinity(0, sizeof saved_, &saved_); }
+
 std::uint32_t Lab::vip_slot(const IPAddr& a) const { return vips_.at(a); }
 
 std::uint32_t Lab::service_slot(const Service& s) const { return services_.at(id_of(s)).slot; }

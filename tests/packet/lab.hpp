@@ -5,6 +5,7 @@
 #pragma once
 
 #include <linux/bpf.h>  // XDP_* verdicts
+#include <sched.h>
 
 #include <cstdint>
 #include <map>
@@ -88,6 +89,22 @@ Service service(const char* vip, std::uint16_t port, Protocol = Protocol::TCP,
 // The first `n` addresses of a's family, other than `a`, whose VIP filter bit
 // (xvs_vip_filter_bit) is a's: found by trying every value of a's last 24 bits.
 std::vector<IPAddr> filter_twins(const IPAddr& a, std::size_t n);
+
+// The CPUs the calling thread may run on.
+std::vector<int> allowed_cpus();
+
+// Keeps the calling thread on `cpu` while it lives (per-CPU maps, or two threads that must
+// really run at the same time), then restores its affinity. Throws when it cannot.
+class PinnedCpu {
+public:
+  explicit PinnedCpu(int cpu);
+  ~PinnedCpu();
+  PinnedCpu(const PinnedCpu&) = delete;
+  PinnedCpu& operator=(const PinnedCpu&) = delete;
+
+private:
+  cpu_set_t saved_{};
+};
 
 struct RootOnly {
   RootOnly() { require_root(); }

@@ -2,8 +2,6 @@
 // Counters at every level, reasons adding up to the packets seen, latency sampling.
 #include <catch2/catch.hpp>
 
-#include <sched.h>
-
 #include "lab.hpp"
 
 using namespace xvs;
@@ -12,28 +10,6 @@ using namespace xvs::test;
 namespace {
 
 std::uint64_t ip_length(const FrameSpec& s) { return build(s).size() - l3_offset(s); }
-
-// Keeps the calling thread on one CPU, so that one per-CPU copy sees every test run.
-class PinnedToOneCpu {
-public:
-  PinnedToOneCpu() {
-    sched_getaffinity(0, sizeof saved_, &saved_);
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
-      if (CPU_ISSET(cpu, &saved_)) {
-        CPU_SET(cpu, &one);
-        break;
-      }
-    sched_setaffinity(0, sizeof one, &one);
-  }
-  ~PinnedToOneCpu() { sched_setaffinity(0, sizeof saved_, &saved_); }
-  PinnedToOneCpu(const PinnedToOneCpu&) = delete;
-  PinnedToOneCpu& operator=(const PinnedToOneCpu&) = delete;
-
-private:
-  cpu_set_t saved_{};
-};
 
 }  // namespace
 
@@ -116,7 +92,8 @@ TEST_CASE("counters move at the global, VIP, service and destination levels") {
 }
 
 TEST_CASE("one packet in 64 per CPU is timed") {
-  PinnedToOneCpu pin;
+  // One CPU, so that one per-CPU copy sees every test run.
+  const PinnedCpu pin(allowed_cpus().front());
   Lab lab;
   lab.set_service(service(kVip4, 80), backends(false, 1));
   Bytes vip = build(tcp(kClient4, 1, kVip4, 80));

@@ -59,25 +59,6 @@ int moved_by_maglev(const Service& s, const std::vector<Backend>& now,
   return moved;
 }
 
-// Keeps the calling thread on one CPU while it lives: "flows" has per-CPU LRU lists, and a
-// flood that migrated would evict from another list than the established flows'.
-class OneCpu {
- public:
-  OneCpu() {
-    REQUIRE(sched_getaffinity(0, sizeof was_, &was_) == 0);
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(sched_getcpu(), &one);
-    REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
-  }
-  ~OneCpu() { sched_setaffinity(0, sizeof was_, &was_); }
-  OneCpu(const OneCpu&) = delete;
-  OneCpu& operator=(const OneCpu&) = delete;
-
- private:
-  cpu_set_t was_{};
-};
-
 }  // namespace
 
 TEST_CASE("a SYN flood from random sources does not move established flows") {
@@ -108,7 +89,9 @@ TEST_CASE("a SYN flood from random sources does not move established flows") {
 }
 
 TEST_CASE("non-SYN garbage exhausts the flow table: LRU eviction, then a Maglev re-hash") {
-  const OneCpu pinned;
+  // One CPU: "flows" has per-CPU LRU lists, and a flood that migrated would evict from
+  // another list than the established flows'.
+  const PinnedCpu pinned(sched_getcpu());
   Lab lab(kFlowsPerCpu);
   const Service s = service(kVip4, 80);
   const std::vector<int> was = establish(lab, s);
