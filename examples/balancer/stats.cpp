@@ -41,7 +41,7 @@ std::string clock_now() {
 }  // namespace
 
 std::string endpoint(const xvs::Service& s) {
-  const auto addr = s.address.is6() ? "[" + s.address.to_string() + "]" : s.address.to_string();
+  const auto addr = s.address.is6() ? fmt::format("[{}]", s.address) : s.address.to_string();
   return fmt::format("{} {}:{}", xvs::to_string(s.protocol), addr, s.port);
 }
 
