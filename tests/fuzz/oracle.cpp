@@ -3,6 +3,7 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
@@ -115,6 +116,55 @@ std::optional<Quoted> parse_too_big(View f, const Packet& p) {
   out.client_port = get16(f, q + hl + 2);
   out.proto = proto;
   return out;
+}
+
+std::optional<Addresses> addresses(View f) {
+  if (f.size() < 14) return std::nullopt;
+  std::size_t l3 = 14;
+  std::uint16_t type = get16(f, 12);
+  if (type == 0x8100) {
+    if (f.size() < 18) return std::nullopt;
+    type = get16(f, 16);
+    l3 = 18;
+  }
+  const bool v6 = type == 0x86dd;
+  if ((type != 0x0800 && !v6) || f.size() < l3 + (v6 ? 40 : 20)) return std::nullopt;
+  return Addresses{addr_at(f, l3 + (v6 ? 8 : 12), v6), addr_at(f, l3 + (v6 ? 24 : 16), v6)};
+}
+
+bool answers(const Packet& p, const ProbeMapping& m) {
+  return (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP) && p.proto == m.proto &&
+         p.saddr == m.vip && p.sport == m.vip_port && p.daddr == m.ours &&
+         p.dport == m.wire_port;
+}
+
+std::string check_probe_reply(View in, const Packet& p, const ProbeMapping& m, const MAC& src,
+                              const MAC& dst, View out) {
+  Bytes want(in.begin(), in.end());
+  const std::size_t cut = p.tagged ? 4 : 0;  // the tag, its ethertype moving up to byte 12
+  want.erase(want.begin() + 12, want.begin() + 12 + static_cast<long>(cut));
+  std::copy(dst.begin(), dst.end(), want.begin());
+  std::copy(src.begin(), src.end(), want.begin() + 6);
+  const std::size_t l3 = p.l3 - cut, l4 = p.l4 - cut;
+  const std::size_t at = l3 + (p.v6 ? 8 : 12), len = p.v6 ? 16 : 4;
+  std::copy_n(m.nat.bytes().begin(), len, want.begin() + static_cast<long>(at));
+  std::copy_n(m.host.bytes().begin(), len, want.begin() + static_cast<long>(at + len));
+  set16(want, l4 + 2, m.host_port);
+  if (out.size() != want.size())
+    return fmt::format("reply of {} bytes, {} expected", out.size(), want.size());
+  const std::size_t l4_check = l4 + (p.proto == IPPROTO_TCP ? 16 : 6);
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    const bool check = (!p.v6 && (i == l3 + 10 || i == l3 + 11)) || i == l4_check ||
+                       i == l4_check + 1;
+    if (!check && out[i] != want[i]) return fmt::format("reply differs at byte {}", i);
+  }
+  const View ip = out.subspan(l3, p.ip_len);
+  if (std::string e = check_ip(ip); !e.empty()) return "reply: " + e;
+  if (!p.v6 && p.proto == IPPROTO_UDP && get16(in, p.l4 + 6) == 0)
+    return get16(out, l4_check) == 0 ? "" : "an IPv4 UDP checksum of 0 was filled in";
+  if (l4_checksum_ok(ip) != l4_checksum_ok(in.subspan(p.l3, p.ip_len)))
+    return "reply transport checksum";
+  return "";
 }
 
 std::string check_ip(View ip) {

@@ -48,6 +48,33 @@ struct Quoted {
 // UDP header; the flow it names. nullopt otherwise.
 std::optional<Quoted> parse_too_big(View frame, const Packet& p);
 
+// The IP addresses of a frame whose Ethernet header, one optional 802.1Q tag and fixed IPv4
+// (20 bytes) or IPv6 (40 bytes) header are in it: what docs/dataplane.md step 2 decides on
+// (nothing validated). nullopt otherwise.
+struct Addresses {
+  IPAddr saddr, daddr;
+};
+std::optional<Addresses> addresses(View frame);
+
+// What a health-check probe left behind (docs/healthchecks.md): its reply, TCP/UDP (`proto`)
+// from vip:vip_port to ours:wire_port, goes to host:host_port from `nat`.
+struct ProbeMapping {
+  IPAddr vip, ours, nat, host;
+  std::uint16_t vip_port = 0, wire_port = 0, host_port = 0;  // host order
+  std::uint8_t proto = 0;
+};
+
+// `p` is the reply `m` maps.
+bool answers(const Packet& p, const ProbeMapping& m);
+
+// "" when `out` is `in` (parsed as `p`, a reply `m` maps) as it must go into the health-check
+// pair (docs/dataplane.md step 2): 802.1Q tag removed, Ethernet source `src` and destination
+// `dst`, from m.nat to m.host, destination port m.host_port, every other byte (Ethernet
+// padding too) as it was; IPv4 header checksum correct, the transport checksum correct
+// exactly when the input's was, an IPv4 UDP checksum of 0 ("none") still 0. Else what is not.
+std::string check_probe_reply(View in, const Packet& p, const ProbeMapping& m, const MAC& src,
+                              const MAC& dst, View out);
+
 // An IP packet (no Ethernet) whose header(s) agree with its size: IPv4 header checksum and
 // total length, IPv6 payload length. Returns "" or what is wrong.
 std::string check_ip(View packet);

@@ -249,6 +249,17 @@ std::uint16_t Lab::dest_index(const Service& s, const IPAddr& backend) const {
   return services_.at(id_of(s)).dests.at(backend).index;
 }
 
+xvs_nat Lab::nat_entry(const Service& s, const IPAddr& backend, std::uint16_t vlan) const {
+  const Dest& d = services_.at(id_of(s)).dests.at(backend);
+  xvs_nat e{};
+  e.vip = detail::to_abi(s.address);
+  e.saddr = detail::to_abi(IPAddr::parse(s.address.is6() ? kOurAddr6 : kOurAddr4));
+  e.dest = d.index;
+  e.generation = d.generation;
+  e.vlan = vlan;
+  return e;
+}
+
 int test_run(int prog_fd, const Bytes& in, Bytes& out, xdp_md* ctx, std::uint32_t& retval) {
   out.resize(in.size() + 256);
   bpf_test_run_opts opts{};

@@ -130,6 +130,10 @@ public:
   std::uint32_t vip_slot(const IPAddr&) const;
   std::uint32_t service_slot(const Service&) const;
   std::uint16_t dest_index(const Service&, const IPAddr& backend) const;
+  // The "nat_addrs" entry of the pair (the service's VIP, `backend`): probes leave from our
+  // address of the VIP's family (kOurAddr4 / kOurAddr6) for the backend's destination in the
+  // service, with an 802.1Q tag of VLAN `vlan` unless 0.
+  xvs_nat nat_entry(const Service&, const IPAddr& backend, std::uint16_t vlan = 0) const;
 
   Run run(const Bytes& frame, std::uint32_t ingress_ifindex = 0);
   int run_errno(const Bytes& frame);  // for frames the kernel refuses: -errno, 0 if it ran

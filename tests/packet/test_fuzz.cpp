@@ -10,14 +10,19 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <optional>
 #include <string>
+#include <tuple>
 
 #include "lab.hpp"
 #include "metrics.hpp"
+#include "nat_pairs.hpp"
+#include "natns.hpp"
 #include "oracle.hpp"
 
 using namespace xvs;
 using namespace xvs::test;
+using xvs::test::fuzz::ProbeMapping;
 using xvs::test::fuzz::View;
 
 namespace {
@@ -55,8 +60,86 @@ std::vector<Target> targets() {
   return out;
 }
 
+constexpr std::uint32_t kPairIfindex = 7;  // the health-check pair's host end (test runs only)
+
+FrameSpec transport(std::uint8_t proto, std::uint16_t sport, std::uint16_t dport) {
+  return proto == IPPROTO_UDP ? udp("0.0.0.0", sport, "0.0.0.0", dport)
+                              : tcp("0.0.0.0", sport, "0.0.0.0", dport, kSyn | kAck);
+}
+
+// Health-check pairs for backends 1 (untagged) and 2 (probes tagged with VLAN 101) of each
+// VIP's port-80 service, and the replies that probes through "xvs_nat" set up: TCP to port 80
+// and UDP to port 53, each from one host port to both backends, so that the second probe's
+// port on the wire is a re-mapped one. Returns what each reply must become.
+std::vector<ProbeMapping> probe_mappings(Lab& lab, detail::NatPairs& pairs,
+                                         const std::vector<Target>& ts) {
+  std::vector<ProbeMapping> out;
+  for (bool v6 : {false, true}) {
+    const Service web = service(v6 ? kVip6 : kVip4, 80);
+    const auto t = std::find_if(ts.begin(), ts.end(), [&](const Target& x) {
+      return x.svc.address == web.address && x.svc.port == 80;
+    });
+    const std::vector<Backend> bs(t->backends.begin(), t->backends.begin() + 2);
+    pairs.set(web.address, {{bs[0].address, lab.nat_entry(web, bs[0].address)},
+                            {bs[1].address, lab.nat_entry(web, bs[1].address, 101)}});
+    for (auto [proto, port, host_port] : {std::tuple<std::uint8_t, std::uint16_t, std::uint16_t>{
+                                              IPPROTO_TCP, 80, 40000},
+                                          {IPPROTO_UDP, 53, 40100}})
+      for (const Backend& b : bs) {
+        FrameSpec probe = transport(proto, host_port, port);
+        probe.saddr = detail::nat_host_address(v6);
+        probe.daddr = pairs.address(web.address, b.address);
+        const Run r = lab.run_program("xvs_nat", build(probe));
+        REQUIRE(r.verdict == XDP_REDIRECT);
+        const std::optional<fuzz::Packet> wire = fuzz::parse_valid(r.out);
+        REQUIRE(wire);
+        REQUIRE(wire->daddr == web.address);
+        out.push_back({web.address, wire->saddr, probe.daddr, probe.saddr, port, wire->sport,
+                       host_port, proto});
+      }
+    REQUIRE(out.end()[-4].wire_port == 40000);
+    REQUIRE(out.end()[-3].wire_port != 40000);  // re-mapped
+    REQUIRE(out.end()[-1].wire_port != 40100);
+  }
+  return out;
+}
+
+// Replies to those probes, and packets from the VIPs that answer none.
+void reply_seeds(const std::vector<ProbeMapping>& ms, std::vector<FrameSpec>& out) {
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    const ProbeMapping& m = ms[i];
+    FrameSpec r = transport(m.proto, m.vip_port, m.wire_port);
+    r.saddr = m.vip;
+    r.daddr = m.ours;
+    out.push_back(r);
+    if (m.proto == IPPROTO_UDP && m.vip.is4()) {  // a UDP checksum of 0: none
+      r.l4_checksum = false;
+      out.push_back(r);
+      r.l4_checksum = true;
+    }
+    FrameSpec wrong = r;  // a wrong port on either side, or the other protocol
+    if (i % 3 == 0) wrong.sport = static_cast<std::uint16_t>(m.vip_port + 1);
+    if (i % 3 == 1) wrong.dport = static_cast<std::uint16_t>(m.wire_port + 1);
+    if (i % 3 == 2) {
+      wrong = transport(m.proto == IPPROTO_UDP ? IPPROTO_TCP : IPPROTO_UDP, m.vip_port,
+                        m.wire_port);
+      wrong.saddr = m.vip;
+      wrong.daddr = m.ours;
+    }
+    out.push_back(wrong);
+    if (i % 4 == 0) {  // no probe left from that port, or to that address
+      r.dport = 41999;
+      out.push_back(r);
+      r.dport = m.wire_port;
+      r.daddr = IPAddr::parse(m.vip.is6() ? kClient6 : kClient4);
+      out.push_back(r);
+    }
+  }
+}
+
 // Valid frames of every path, and the odd ones the mutations would rarely produce.
-std::vector<FrameSpec> seeds(const std::vector<Target>& ts) {
+std::vector<FrameSpec> seeds(const std::vector<Target>& ts,
+                             const std::vector<ProbeMapping>& probes) {
   std::vector<FrameSpec> out;
   for (bool v6 : {false, true}) {
     const char* client = v6 ? kClient6 : kClient4;
@@ -114,6 +197,7 @@ std::vector<FrameSpec> seeds(const std::vector<Target>& ts) {
     }
     out.push_back(odd);
   }
+  reply_seeds(probes, out);
   for (std::size_t i = 0, n = out.size(); i < n; ++i) {  // each again with an 802.1Q tag
     FrameSpec s = out[i];
     s.vlan_tci = static_cast<std::uint16_t>(0x6000 | (i + 1));
@@ -241,6 +325,7 @@ class Mutator {
 
 struct Judge {
   const std::vector<Target>& targets;
+  const std::vector<ProbeMapping>& probes;
 
   const Target* target_of(const IPAddr& vip, std::uint16_t port, std::uint8_t proto) const {
     if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) return nullptr;
@@ -254,12 +339,29 @@ struct Judge {
                        [&](const Target& t) { return t.svc.address == a; });
   }
 
+  // The probe `in` is a well-formed reply to (docs/dataplane.md step 2), if any.
+  const ProbeMapping* reply_to(View in) const {
+    const std::optional<fuzz::Packet> p = fuzz::parse_valid(in);
+    if (!p || is_vip(p->daddr)) return nullptr;
+    const auto m = std::find_if(probes.begin(), probes.end(),
+                                [&](const ProbeMapping& x) { return fuzz::answers(*p, x); });
+    return m == probes.end() ? nullptr : &*m;
+  }
+
   // "" when the verdict, the reason and the output agree with the input, else what does not.
   std::string judge(View in, const Run& r, std::uint32_t reason) const {
+    const ProbeMapping* reply = reply_to(in);
+    if (reply && reason != XVS_R_PROBE_REPLY)
+      return fmt::format("a probe's reply under {}", detail::reason_name(reason));
+    if (!reply && reason == XVS_R_PROBE_REPLY) return "a probe reply that answers no probe";
+    if (reply && r.verdict != XDP_REDIRECT) return "a probe reply not redirected";
+    const std::optional<fuzz::Addresses> a = fuzz::addresses(in);
+    if (!reply && a && !is_vip(a->daddr) && reason != XVS_R_NOT_A_VIP)
+      return fmt::format("a frame to no VIP under {}", detail::reason_name(reason));
     const bool sent = r.verdict == XDP_TX || r.verdict == XDP_REDIRECT;
-    const bool handled =
-        reason == XVS_R_FORWARDED || reason == XVS_R_ICMP_ECHO || reason == XVS_R_TOO_BIG;
-    const bool passed = reason <= XVS_R_PROBE_REPLY;
+    const bool handled = reason == XVS_R_FORWARDED || reason == XVS_R_ICMP_ECHO ||
+                         reason == XVS_R_TOO_BIG || reason == XVS_R_PROBE_REPLY;
+    const bool passed = reason < XVS_R_PROBE_REPLY;
     if (sent != handled || (r.verdict == XDP_PASS) != passed ||
         (r.verdict == XDP_DROP) != (!sent && !passed))
       return fmt::format("verdict {} with reason {}", r.verdict, detail::reason_name(reason));
@@ -267,6 +369,9 @@ struct Judge {
     if (!sent) return "";
     const std::optional<fuzz::Packet> p = fuzz::parse_valid(in);
     if (!p) return "a malformed frame was sent";
+    if (reply)
+      return fuzz::check_probe_reply(in, *p, *reply, detail::kNatHostMac, detail::kNatPeerMac,
+                                     r.out);
     if (reason == XVS_R_ICMP_ECHO) return echo_reply(in, *p, r.out);
     if (reason == XVS_R_FORWARDED && p->proto == (p->v6 ? int{IPPROTO_ICMPV6} : int{IPPROTO_ICMP})) {
       // A too-big error goes, like a packet of the flow it quotes, to that flow's service.
@@ -386,10 +491,14 @@ TEST_CASE("fuzz campaign: hostile frames are never forwarded, forwarded ones wel
               static_cast<unsigned long long>(frames));
 
   Lab lab(1024);
+  lab.nat_ifindex = kPairIfindex;
+  lab.heartbeat();
   const std::vector<Target> ts = targets();
   for (const Target& t : ts) lab.set_service(t.svc, t.backends);
-  const std::vector<FrameSpec> specs = seeds(ts);
-  const Judge judge{ts};
+  detail::NatPairs pairs{lab.dp};
+  const std::vector<ProbeMapping> probes = probe_mappings(lab, pairs, ts);
+  const std::vector<FrameSpec> specs = seeds(ts, probes);
+  const Judge judge{ts, probes};
   Mutator m(seed);
 
   const auto start = std::chrono::steady_clock::now();

@@ -5,9 +5,6 @@
 // untagged, into the pair. Expected frames are built independently (frame.hpp).
 #include <catch2/catch.hpp>
 
-#include <bpf/bpf.h>
-
-#include "entries.hpp"
 #include "lab.hpp"
 #include "nat_pairs.hpp"
 #include "natns.hpp"
@@ -38,17 +35,8 @@ struct NatLab {
     pairs.set(IPAddr::parse(vip), entries);
   }
 
-  xvs_nat entry(const Backend& b, std::uint16_t vlan = 0) {
-    xvs_nat e{};
-    e.vip = detail::to_abi(IPAddr::parse(vip));
-    e.saddr = detail::to_abi(IPAddr::parse(v6 ? kOurAddr6 : kOurAddr4));
-    e.dest = lab.dest_index(service(vip, 80), b.address);
-    xvs_dest d{};
-    const std::uint32_t key = e.dest;
-    REQUIRE(bpf_map_lookup_elem(lab.dp.map_fd("destinations"), &key, &d) == 0);
-    e.generation = d.generation;
-    e.vlan = vlan;
-    return e;
+  xvs_nat entry(const Backend& b, std::uint16_t vlan = 0) const {
+    return lab.nat_entry(service(vip, 80), b.address, vlan);
   }
 
   IPAddr nat(const Backend& b) const { return pairs.address(IPAddr::parse(vip), b.address); }
