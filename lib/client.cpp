@@ -17,7 +17,6 @@
 #include <set>
 #include <thread>
 #include <tuple>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -168,7 +167,7 @@ private:
   void store_active(const ActiveCounts& counts);
   std::uint64_t current(const ServiceState& ss) const;
   std::uint64_t current_of_vip(const IPAddr& vip) const;
-  std::vector<IPAddr> hops_to_ping(Clock::time_point now);
+  std::vector<std::pair<IPAddr, int>> hops_to_ping(Clock::time_point now);
   bool any_unresolved() const;
 
   Options options_;
@@ -193,7 +192,8 @@ private:
   Slots service_slots_{1, XVS_MAX_SERVICES};
   Slots dest_slots_{1, XVS_MAX_DESTINATIONS - 1};
   std::uint32_t generation_ = 0;
-  std::unordered_map<IPAddr, Clock::time_point> pinged_;
+  // Next hop (address, interface: a link-local one is only meaningful with it) -> last ping.
+  std::map<std::pair<IPAddr, int>, Clock::time_point> pinged_;
   // Flow sharing is switched on in the data plane once used (docs/flows.md).
   std::atomic<bool> queue_flows_{false};
   bool shared_flows_ = false;
@@ -756,17 +756,20 @@ bool Client::Impl::any_unresolved() const {
   return false;
 }
 
-// Next hops whose neighbour entry we want the kernel to (re)learn now.
-std::vector<IPAddr> Client::Impl::hops_to_ping(Clock::time_point now) {
-  std::set<IPAddr> wanted;
-  std::vector<IPAddr> out;
+// Next hops whose neighbour entry we want the kernel to (re)learn now, with the interface
+// their neighbour entry lives on.
+std::vector<std::pair<IPAddr, int>> Client::Impl::hops_to_ping(Clock::time_point now) {
+  std::set<std::pair<IPAddr, int>> wanted;
+  std::vector<std::pair<IPAddr, int>> out;
   for (const auto& [_, ss] : services_)
     for (const auto& [__, d] : ss.dests) {
-      if (!d.hop || !wanted.insert(d.hop->hop).second) continue;
-      auto last = pinged_.find(d.hop->hop);
+      if (!d.hop) continue;
+      const std::pair hop{d.hop->hop, d.hop->link};
+      if (!wanted.insert(hop).second) continue;
+      auto last = pinged_.find(hop);
       if (!d.hop->resolved || last == pinged_.end() || now - last->second >= kKeepAlivePing) {
-        pinged_[d.hop->hop] = now;
-        out.push_back(d.hop->hop);
+        pinged_[hop] = now;
+        out.push_back(hop);
       }
     }
   std::erase_if(pinged_, [&](const auto& p) { return !wanted.contains(p.first); });
@@ -807,7 +810,7 @@ void Client::Impl::refresh_loop() {
         sync_all();
       }
       if (active) store_active(*active);
-      for (const IPAddr& hop : hops_to_ping(Clock::now())) pinger_.ping(hop);
+      for (const auto& [hop, link] : hops_to_ping(Clock::now())) pinger_.ping(hop, link);
     } catch (const Error& e) {
       log("refresh failed", {{"error", e.what()}});
     }

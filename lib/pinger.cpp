@@ -77,7 +77,7 @@ Pinger::~Pinger() {
   close(fd6_);
 }
 
-void Pinger::ping(const IPAddr& target) noexcept {
+void Pinger::ping(const IPAddr& target, int ifindex) noexcept {
   const auto seq = sequence_.fetch_add(1, std::memory_order_relaxed);
   // Errors (unreachable, no route, full buffer) are ignored: the next ping tries again.
   if (target.is4()) {
@@ -94,6 +94,8 @@ void Pinger::ping(const IPAddr& target) noexcept {
     sockaddr_in6 to{};
     to.sin6_family = AF_INET6;
     std::memcpy(&to.sin6_addr, target.bytes().data(), 16);
+    // Used by the kernel only for addresses that need a scope (link-local).
+    to.sin6_scope_id = static_cast<std::uint32_t>(ifindex);
     sendto(fd6_, m.data(), m.size(), MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&to),
            sizeof to);
   }

@@ -17,7 +17,9 @@ public:
   Pinger(const Pinger&) = delete;
   Pinger& operator=(const Pinger&) = delete;
 
-  void ping(const IPAddr& target) noexcept;  // best effort; safe from several threads
+  // Best effort; safe from several threads. `ifindex` is the interface of the neighbour
+  // entry: an IPv6 link-local target (a router that announced itself) needs it.
+  void ping(const IPAddr& target, int ifindex = 0) noexcept;
 
   // ICMP echo identifier of every request, so that captures can tell them apart.
   static constexpr std::uint16_t identifier = 0x7876;  // "xv"

@@ -236,6 +236,37 @@ TEST_CASE("dump_network sees links, addresses, neighbours and routes") {
   }
 }
 
+TEST_CASE("Pinger resolves an IPv6 link-local neighbour (a router) on the given interface") {
+  if (!xvs::test::is_root()) SKIP_OR_RETURN();
+  Network n;
+  // Link-local addresses without duplicate detection: usable at once.
+  ScopedNetns::sh("ip addr add fe80::99:1/64 dev va nodad");
+  n.peer.sh("ip addr add fe80::99:2/64 dev vb nodad");
+  // Another link, which the routing table prefers for that address: only the interface of
+  // the neighbour entry tells the kernel which fe80::99:2 is meant.
+  ScopedNetns::sh("ip link add vx type veth peer name vy");
+  ScopedNetns::sh("ip link set vx up");
+  ScopedNetns::sh("ip link set vy up");
+  ScopedNetns::sh("ip -6 route add fe80::99:2/128 dev vx");
+  const IPAddr router = ip("fe80::99:2");
+  const auto resolved = [&] {
+    const Neighbour* nb = neighbour(dump_network(), router);
+    return nb != nullptr && nb->usable && nb->mac == peer_mac &&
+           nb->ifindex == interface_index("va");
+  };
+  Pinger pinger;
+  // Without the interface the request leaves by the other link, unanswered.
+  pinger.ping(router);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK_FALSE(resolved());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (std::chrono::steady_clock::now() < deadline && !resolved()) {
+    pinger.ping(router, interface_index("va"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(resolved());
+}
+
 TEST_CASE("Pinger makes the kernel resolve a neighbour") {
   if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network n;
