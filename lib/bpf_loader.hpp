@@ -5,11 +5,14 @@
 
 #include <bpf/bpf.h>
 
+#include <array>
 #include <cerrno>
+#include <cstring>
 #include <cstdint>
 #include <functional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 struct bpf_object;
@@ -56,6 +59,23 @@ std::vector<T> read_percpu(int fd, std::uint32_t key, std::uint32_t cpus, const 
   if (bpf_map_lookup_elem(fd, &key, values.data()) != 0)
     throw_system(std::string("reading map ") + map + " slot " + std::to_string(key), errno);
   return values;
+}
+
+// Slot `key` of per-CPU array `fd` summed over CPUs, for values made of 64-bit counters only
+// (every counter struct of bpf/abi.h): added word by word.
+template <typename T>
+T sum_percpu(int fd, std::uint32_t key, std::uint32_t cpus, const char* map) {
+  static_assert(std::is_trivially_copyable_v<T> && sizeof(T) % sizeof(std::uint64_t) == 0);
+  constexpr std::size_t n = sizeof(T) / sizeof(std::uint64_t);
+  std::array<std::uint64_t, n> sum{};
+  for (const T& v : read_percpu<T>(fd, key, cpus, map)) {
+    std::array<std::uint64_t, n> words;
+    std::memcpy(words.data(), &v, sizeof v);
+    for (std::size_t i = 0; i < n; ++i) sum[i] += words[i];
+  }
+  T out;
+  std::memcpy(&out, sum.data(), sizeof out);
+  return out;
 }
 
 }  // namespace xvs::detail

@@ -208,18 +208,7 @@ void Dataplane::erase_flows() noexcept {
 }
 
 xvs_counters Dataplane::counters(std::uint32_t slot) const {
-  xvs_counters sum{};
-  for (const xvs_counters& c : read_percpu<xvs_counters>(counters_fd_, slot, cpus_, "counters")) {
-    sum.packets += c.packets;
-    sum.octets += c.octets;
-    sum.flows += c.flows;
-    sum.errors += c.errors;
-    sum.syn += c.syn;
-    sum.ack += c.ack;
-    sum.fin += c.fin;
-    sum.rst += c.rst;
-  }
-  return sum;
+  return sum_percpu<xvs_counters>(counters_fd_, slot, cpus_, "counters");
 }
 
 void Dataplane::reset_counters(std::uint32_t slot) {
@@ -228,14 +217,7 @@ void Dataplane::reset_counters(std::uint32_t slot) {
 }
 
 xvs_reasons Dataplane::reasons() const {
-  xvs_reasons sum{};
-  for (const xvs_reasons& r : read_percpu<xvs_reasons>(reasons_fd_, 0, cpus_, "reasons")) {
-    for (std::size_t i = 0; i < XVS_REASONS; ++i) sum.count[i] += r.count[i];
-    sum.latency_ns += r.latency_ns;
-    sum.latency_samples += r.latency_samples;
-    sum.seen += r.seen;
-  }
-  return sum;
+  return sum_percpu<xvs_reasons>(reasons_fd_, 0, cpus_, "reasons");
 }
 
 }  // namespace xvs::detail

@@ -91,14 +91,7 @@ void FlowMaps::reserve_generation(std::uint32_t g) {
 }
 
 xvs_share_counters FlowMaps::counters() const {
-  xvs_share_counters sum{};
-  for (const auto& c : read_percpu<xvs_share_counters>(counters_fd_, 0, cpus_, "share_counters")) {
-    sum.queued += c.queued;
-    sum.queue_full += c.queue_full;
-    sum.shared_hits += c.shared_hits;
-    sum.rebound += c.rebound;
-  }
-  return sum;
+  return sum_percpu<xvs_share_counters>(counters_fd_, 0, cpus_, "share_counters");
 }
 
 void FlowMaps::add_metrics(Metrics& m) const {

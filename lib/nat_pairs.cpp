@@ -63,15 +63,7 @@ IPAddr NatPairs::address(const IPAddr& vip, const IPAddr& backend) const {
 }
 
 void NatPairs::add_metrics(Metrics& m) const {
-  xvs_nat_counters sum{};
-  for (const auto& c : read_percpu<xvs_nat_counters>(counters_fd_, 0, cpus_, "nat_counters")) {
-    sum.probes += c.probes;
-    sum.no_pair += c.no_pair;
-    sum.not_ready += c.not_ready;
-    sum.no_port += c.no_port;
-    sum.malformed += c.malformed;
-    sum.not_sent += c.not_sent;
-  }
+  const auto sum = sum_percpu<xvs_nat_counters>(counters_fd_, 0, cpus_, "nat_counters");
   m["nat_probes"] = sum.probes;
   m["nat_no_pair"] = sum.no_pair;
   m["nat_not_ready"] = sum.not_ready;
