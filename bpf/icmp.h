@@ -5,7 +5,7 @@
 #ifndef XVS_ICMP_H
 #define XVS_ICMP_H
 
-#include <linux/icmp.h>
+#include "icmp4_wire.h"
 #include <linux/icmpv6.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>

@@ -9,7 +9,7 @@
 #define XVS_PMTU_H
 
 #include <linux/bpf.h>
-#include <linux/icmp.h>
+#include "icmp4_wire.h"
 #include <linux/icmpv6.h>
 #include <linux/in.h>
 #include <linux/ip.h>

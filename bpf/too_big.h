@@ -7,7 +7,7 @@
 #define XVS_TOO_BIG_H
 
 #include <linux/bpf.h>
-#include <linux/icmp.h>
+#include "icmp4_wire.h"
 #include <linux/icmpv6.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
