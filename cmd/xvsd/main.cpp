@@ -24,7 +24,7 @@ int run(int argc, char** argv) {
       "YAML file, with health checks through the data plane (docs/xvsd.md)."};
   std::string config_file;
   std::vector<std::string> interfaces;
-  bool native = false, bonding = false, check_only = false;
+  bool native = false, bonding = false, check_only = false, verbose = false;
   std::uint32_t flows = 0;
   std::string webserver, pin_path;
   app.add_option("config", config_file, "YAML configuration file")->required();
@@ -35,6 +35,7 @@ int run(int argc, char** argv) {
   app.add_option("-w,--webserver", webserver,
                  "HTTP listen address for the console and /metrics (overrides `webserver`)");
   app.add_option("--pin", pin_path, "bpffs directory to keep flows across restarts");
+  app.add_flag("-v,--verbose", verbose, "log every check result, not only state changes");
   app.add_flag("-c,--check", check_only, "check the configuration, print a summary and exit");
   app.set_version_flag("--version", std::string(XVS_VERSION_STRING));
   CLI11_PARSE(app, argc, argv);
@@ -79,7 +80,7 @@ int run(int argc, char** argv) {
     // Route health injection and flow sharing (cmd/xvsd/rhi, cmd/xvsd/share) add their
     // listeners here; each learns every VIP's health at start and after each reload.
     std::vector<std::shared_ptr<xvsd::VipListener>> listeners;
-    daemon = std::make_unique<xvsd::Daemon>(*client, config, interfaces, listeners);
+    daemon = std::make_unique<xvsd::Daemon>(*client, config, interfaces, listeners, verbose);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "xvsd: %s\n", e.what());
     return 1;
