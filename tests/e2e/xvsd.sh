@@ -124,12 +124,13 @@ pass "$victim back after ${recover} s: $(tally "$answers")"
 
 # Every backend down: the VIP is reported down; back up after.
 vip_downs=$(count_line "event=vip_down vip=$NET_VIP4")
+svc_downs=$(count_line "event=service_down service=web vip=$NET_VIP4 port=$NET_HTTP_PORT ")
 t0=$(now)
 for i in 1 2 3; do health_stop "$i"; done
 wait_more 10 "event=vip_down vip=$NET_VIP4" "$vip_downs" || fail "VIP not reported down"
 vip_down_after=$(secs "$t0" "$(now)")
-grep -q "event=service_down service=web vip=$NET_VIP4 port=$NET_HTTP_PORT" "$log" ||
-  fail "no service_down line"
+wait_more 10 "event=service_down service=web vip=$NET_VIP4 port=$NET_HTTP_PORT " "$svc_downs" ||
+  fail "no service_down line for port $NET_HTTP_PORT"
 vip_ups=$(count_line "event=vip_up vip=$NET_VIP4")
 t0=$(now)
 for i in 1 2 3; do health_start "$i"; done
