@@ -9,6 +9,8 @@ packages=(
   # build
   build-essential cmake pkg-config clang llvm
   libbpf-dev libelf-dev zlib1g-dev libmnl-dev libfmt-dev libcli11-dev catch2
+  # xvsd (cmd/xvsd): its YAML configuration and its HTTP/HTTPS health checks
+  libyaml-cpp-dev libcurl4-openssl-dev
   # libFuzzer runtime for the fuzz targets of tests/fuzz (skipped without it)
   libclang-rt-14-dev
   # tests and demo: namespaces, traffic, captures
