@@ -14,7 +14,7 @@ packages=(
   # libFuzzer runtime for the fuzz targets of tests/fuzz (skipped without it)
   libclang-rt-14-dev
   # tests and demo: namespaces, traffic, captures
-  iproute2 iputils-ping procps kmod curl python3 python3-scapy tshark tcpdump
+  iproute2 iputils-ping procps kmod curl python3 python3-scapy tshark tcpdump openssl
 )
 
 sudo=()

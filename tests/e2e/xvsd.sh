@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # xvsd end to end: a client, xvsd and three backends (lib/netns.sh). Each backend serves HTTP
-# on 80, a line service on 7000 (long-lived connections) and, separately, a health page on
-# 8080 that xvsd checks through the NAT addresses; stopping that health server fails the
+# on 80, a line service on 7000 (long-lived connections), HTTPS on 8443 (openssl s_server,
+# checked with xvsd's https check) and, separately, a health page on 8080 that xvsd checks
+# through the NAT addresses for 80 and 7000; stopping that health server fails the
 # backend without touching the service itself, so the test can see what xvsd does with it:
 #  - a backend whose health server stops gets no new connections within the fall time,
 #    while its established connection keeps working; started again, it rejoins;
@@ -17,7 +18,7 @@ xvsd=$1
 here=$(cd "$(dirname "$0")" && pwd)
 [[ $(id -u) -eq 0 ]] || { echo "SKIPPED: needs root"; exit 77; }
 [[ -x $xvsd ]] || { echo "SKIPPED: no xvsd binary at $xvsd"; exit 77; }
-for tool in curl ip python3; do
+for tool in curl ip python3 openssl; do
   command -v "$tool" >/dev/null || { echo "SKIPPED: $tool missing"; exit 77; }
 done
 # shellcheck source=lib/netns.sh
@@ -37,6 +38,15 @@ health_start() {
 }
 health_stop() { net_stop "${HEALTH_PID[$1]}" || true; }
 for i in 1 2 3; do health_start "$i"; done
+# The TLS handshake's replies span several segments: the backends send them as a wire would,
+# not as veth super-packets that the balancer could not pass into its NAT pair (lib/offload_off.py).
+for i in 1 2 3; do nsx "b$i" "$NET_PY" "$NET_LIB_DIR/offload_off.py" eth0 tso gso; done
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=xvsd-test -days 1 \
+  -keyout "$NET_TMP/key.pem" -out "$NET_TMP/cert.pem" 2>/dev/null || fail "openssl req"
+for i in 1 2 3; do
+  net_spawn "b$i" "$NET_TMP/tls$i.log" openssl s_server -quiet -www -accept 8443 \
+    -cert "$NET_TMP/cert.pem" -key "$NET_TMP/key.pem"
+done
 for i in 1 2 3; do
   wait_for 10 bash -c "ip netns exec ${NET_PREFIX}b$i ss -Hltn | grep -q ':8080 '" ||
     fail "health server of b$i not listening"
@@ -61,6 +71,14 @@ services:
         checks: [{type: http, port: 8080, path: /index.html}]
       $NET_LINE_PORT:
         checks: [{type: http, port: 8080}]
+  - name: tls
+    virtual: $NET_VIP4
+    servers: [$(net_b4 1), $(net_b4 2), $(net_b4 3)]
+    interval: $interval
+    timeout: $timeout
+    policy:
+      8443:
+        checks: [{type: https, host: www.example.test}]
 $1
 YAML
   mv "$config.new" "$config"
@@ -71,11 +89,13 @@ CHECK_LOGS+=("$log")
 net_spawn lb "$log" "$xvsd" --verbose "$config" eth0
 xvsd_pid=$NET_PID
 wait_line 30 "$xvsd_pid" "$log" "event=vip_up vip=$NET_VIP4" || fail "xvsd: the VIP never came up"
-# Every backend of both services in (a first probe can be lost while the balancer still
-# resolves the backend's MAC; the next ones pass).
-wait_for 10 bash -c "(( \$(grep -c 'event=backend_up' '$log') >= 6 ))" ||
+# Every backend of the three services in (a first probe can be lost while the balancer
+# still resolves the backend's MAC; the next ones pass).
+wait_for 10 bash -c "(( \$(grep -c 'event=backend_up' '$log') >= 9 ))" ||
   fail "not every backend came up"
-pass "xvsd up: VIP $NET_VIP4 and the 6 backends of its 2 services"
+nsx cl curl -gskf --noproxy '*' --max-time 3 "https://$NET_VIP4:8443/" >/dev/null ||
+  fail "HTTPS through the VIP"
+pass "xvsd up: VIP $NET_VIP4 and the 9 backends of its 3 services (HTTPS checks included)"
 
 now() { date +%s%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
@@ -134,6 +154,12 @@ wait_more 10 "event=service_down service=web vip=$NET_VIP4 port=$NET_HTTP_PORT "
 vip_ups=$(count_line "event=vip_up vip=$NET_VIP4")
 t0=$(now)
 for i in 1 2 3; do health_start "$i"; done
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=xvsd-test -days 1 \
+  -keyout "$NET_TMP/key.pem" -out "$NET_TMP/cert.pem" 2>/dev/null || fail "openssl req"
+for i in 1 2 3; do
+  net_spawn "b$i" "$NET_TMP/tls$i.log" openssl s_server -quiet -www -accept 8443 \
+    -cert "$NET_TMP/cert.pem" -key "$NET_TMP/key.pem"
+done
 wait_more 10 "event=vip_up vip=$NET_VIP4" "$vip_ups" || fail "VIP not back up"
 vip_up_after=$(secs "$t0" "$(now)")
 pass "all health servers stopped: VIP down after ${vip_down_after} s; restarted: up after ${vip_up_after} s"
