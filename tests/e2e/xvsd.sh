@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # xvsd end to end: a client, xvsd and three backends (lib/netns.sh). Each backend serves HTTP
 # on 80, a line service on 7000 (long-lived connections), HTTPS on 8443 (openssl s_server,
-# checked with xvsd's https check) and, separately, a health page on 8080 that xvsd checks
+# checked with xvsd's https and syn checks), DNS on 53 (UDP and TCP, lib/dns_answer.py,
+# checked with the dns and dnstcp checks) and, separately, a health page on 8080 that xvsd checks
 # through the NAT addresses for 80 and 7000; stopping that health server fails the
 # backend without touching the service itself, so the test can see what xvsd does with it:
 #  - a backend whose health server stops gets no new connections within the fall time,
@@ -46,6 +47,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=xvsd-test -days 1 \
 for i in 1 2 3; do
   net_spawn "b$i" "$NET_TMP/tls$i.log" openssl s_server -quiet -www -accept 8443 \
     -cert "$NET_TMP/cert.pem" -key "$NET_TMP/key.pem"
+  net_spawn "b$i" "$NET_TMP/dns$i.log" "$NET_PY" "$NET_LIB_DIR/dns_answer.py" 53 "$NET_VIP4"
 done
 for i in 1 2 3; do
   wait_for 10 bash -c "ip netns exec ${NET_PREFIX}b$i ss -Hltn | grep -q ':8080 '" ||
@@ -78,7 +80,14 @@ services:
     timeout: $timeout
     policy:
       8443:
-        checks: [{type: https, host: www.example.test}]
+        checks: [{type: https, host: www.example.test}, {type: syn}]
+  - name: dns
+    virtual: $NET_VIP4
+    servers: [$(net_b4 1), $(net_b4 2), $(net_b4 3)]
+    interval: $interval
+    timeout: $timeout
+    policy:
+      domain:
 $1
 YAML
   mv "$config.new" "$config"
@@ -89,13 +98,17 @@ CHECK_LOGS+=("$log")
 net_spawn lb "$log" "$xvsd" --verbose "$config" eth0
 xvsd_pid=$NET_PID
 wait_line 30 "$xvsd_pid" "$log" "event=vip_up vip=$NET_VIP4" || fail "xvsd: the VIP never came up"
-# Every backend of the three services in (a first probe can be lost while the balancer
+# Every backend of the five services in (a first probe can be lost while the balancer
 # still resolves the backend's MAC; the next ones pass).
-wait_for 10 bash -c "(( \$(grep -c 'event=backend_up' '$log') >= 9 ))" ||
-  fail "not every backend came up"
+wait_for 10 bash -c "(( \$(grep -c 'event=backend_up' '$log') >= 15 ))" ||
+  fail "not every backend came up: $(grep -c 'event=backend_up' "$log") of 15"
+for proto in udp tcp; do
+  n=$(grep -c "event=backend_up service=dns vip=$NET_VIP4 port=53 protocol=$proto" "$log" || true)
+  ((n == 3)) || fail "DNS over $proto: $n of 3 backends passed their checks"
+done
 nsx cl curl -gskf --noproxy '*' --max-time 3 "https://$NET_VIP4:8443/" >/dev/null ||
   fail "HTTPS through the VIP"
-pass "xvsd up: VIP $NET_VIP4 and the 9 backends of its 3 services (HTTPS checks included)"
+pass "xvsd up: VIP $NET_VIP4, 15 backends of 5 services (http, https+syn, dns, dnstcp checks)"
 
 now() { date +%s%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
@@ -159,6 +172,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=xvsd-test -days 1 \
 for i in 1 2 3; do
   net_spawn "b$i" "$NET_TMP/tls$i.log" openssl s_server -quiet -www -accept 8443 \
     -cert "$NET_TMP/cert.pem" -key "$NET_TMP/key.pem"
+  net_spawn "b$i" "$NET_TMP/dns$i.log" "$NET_PY" "$NET_LIB_DIR/dns_answer.py" 53 "$NET_VIP4"
 done
 wait_more 10 "event=vip_up vip=$NET_VIP4" "$vip_ups" || fail "VIP not back up"
 vip_up_after=$(secs "$t0" "$(now)")
