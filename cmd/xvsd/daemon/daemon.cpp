@@ -140,17 +140,18 @@ xvs::Destination Daemon::destination(const ServiceState& s, const BackendState& 
   return d;
 }
 
-// Makes the Client hold exactly `next`: services not in it removed, the others set.
+// Makes the Client hold exactly `next`: its services set, then the others removed (last,
+// so that a refusal part way has removed nothing the running configuration serves).
 void Daemon::program(const std::vector<ServiceState>& next) {
   std::set<Key> wanted;
-  for (const auto& s : next) wanted.insert(key_of(s.config.service));
-  for (const auto& have : client_.services())
-    if (!wanted.contains(key_of(have.service))) client_.remove_service(have.service);
   for (const auto& s : next) {
+    wanted.insert(key_of(s.config.service));
     std::vector<xvs::Destination> ds;
     for (const auto& b : s.backends) ds.push_back(destination(s, b));
     client_.set_service(s.config.service, ds);
   }
+  for (const auto& have : client_.services())
+    if (!wanted.contains(key_of(have.service))) client_.remove_service(have.service);
 }
 
 void Daemon::apply(const Config& next) {
