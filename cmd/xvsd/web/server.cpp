@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "server.hpp"
 
+#include <sys/socket.h>
+
 #include <httplib.h>
 
 #include <algorithm>
@@ -72,6 +74,12 @@ struct Server::Impl {
 };
 
 void Server::Impl::install_handlers() {
+  // httplib's default adds SO_REUSEPORT, which would let a second daemon share the port
+  // silently; SO_REUSEADDR alone still allows a restart while old connections linger.
+  http.set_socket_options([](int fd) {
+    const int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   http.set_payload_max_length(kMaxBody);
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     const auto route = std::find_if(table.begin(), table.end(),
