@@ -48,14 +48,7 @@ public:
       std::lock_guard lock(mutex_);
       st.config_generation = generation_;
     }
-    auto& vip = st.vips[0];
-    auto& svc = vip.services[0];
-    grow(svc.backends[0].data.stats, t, 120);
-    for (auto* s : {&svc.data.stats, &vip.data.stats, &st.info.stats}) grow(*s, t, 120);
-    for (auto& b : svc.backends)
-      for (auto& c : b.checks) c.last_run_ms = st.taken_ms;
-
-    xvsd::VipStatus v6 = vip;
+    xvsd::VipStatus v6 = st.vips[0];  // copied before its counters grow: it gets no traffic
     v6.address = xvs::IPAddr::parse("2001:db8::1");
     v6.data.address = v6.address;
     v6.healthy = false;
@@ -64,12 +57,21 @@ public:
     dns.description = "resolver";
     dns.healthy = false;
     dns.data.service = {v6.address, 53, xvs::Protocol::UDP};
+    dns.data.metrics = v6.data.metrics = {{"current", 0}};
     dns.backends.resize(1);
     auto& b = dns.backends[0];
     b.address = xvs::IPAddr::parse("2001:db8:1::2");
     b.nat = xvs::IPAddr::parse("fd6e:6174::2");
     b.healthy = false;
+    b.data.active_connections = 0;
     b.checks = {{"dns", "[fd6e:6174::2]:53", false, "timeout", st.taken_ms, 2000000}};
+
+    auto& vip = st.vips[0];
+    auto& svc = vip.services[0];
+    grow(svc.backends[0].data.stats, t, 120);
+    for (auto* s : {&svc.data.stats, &vip.data.stats, &st.info.stats}) grow(*s, t, 120);
+    for (auto& backend : svc.backends)
+      for (auto& c : backend.checks) c.last_run_ms = st.taken_ms;
     st.vips.push_back(v6);
     return st;
   }
