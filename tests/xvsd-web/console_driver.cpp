@@ -73,6 +73,15 @@ public:
     for (auto& backend : svc.backends)
       for (auto& c : backend.checks) c.last_run_ms = st.taken_ms;
     st.vips.push_back(v6);
+    // Healthy things have been since the start, failing ones for the last 42 s of it.
+    auto since = [&](bool healthy) { return healthy ? started_ms_ : start_ms_ - 42000; };
+    for (auto& v : st.vips) {
+      v.since_ms = since(v.healthy);
+      for (auto& s : v.services) {
+        s.since_ms = since(s.healthy);
+        for (auto& backend : s.backends) backend.since_ms = since(backend.healthy);
+      }
+    }
     return st;
   }
 
@@ -83,7 +92,8 @@ public:
 
 private:
   const Clock::time_point start_ = Clock::now();
-  const std::uint64_t started_ms_ = wall_ms() - 3723000;  // "up 1h 2m 3s" at start
+  const std::uint64_t start_ms_ = wall_ms();
+  const std::uint64_t started_ms_ = start_ms_ - 3723000;  // "up 1h 2m 3s" at start
   std::mutex mutex_;
   std::uint64_t generation_ = 2;
 };

@@ -167,6 +167,18 @@ TEST_CASE("server: bad and busy addresses are clear errors") {
   CHECK(r->status == 501);
 }
 
+TEST_CASE("server: IPv6 listener, and names that are not UTF-8 still give a document") {
+  auto st = xvsd::test::sample_status();
+  st.vips[0].services[0].name = "caf\xe9";  // Latin-1, from a config file
+  Server server("[::1]:0", {[st] { return st; }, {}});
+  CHECK(server.url() == "http://[::1]:" + std::to_string(server.port()) + "/");
+  httplib::Client client("::1", server.port());
+  auto r = client.Get("/status.json");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(nlohmann::json::parse(r->body)["vips"][0]["services"][0]["name"] == "caf\xef\xbf\xbd");
+}
+
 TEST_CASE("server: hostile requests get an error, and the server keeps serving") {
   Fixture f;
   const std::string garbage("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\0\0\xff\r\n\r\n", 18);

@@ -57,8 +57,11 @@ function rateCells(r) {
   return [cell("packets", "pkt/s"), cell("bytes", "B/s"), cell("flows", "flows/s")];
 }
 
-function stateBadge(state) {
-  return el("span", { class: `state state-${state}` }, state);
+// The state, and for how long it has held when the daemon says since when.
+function stateBadge(state, sinceMs, takenMs) {
+  const badge = el("span", { class: `state state-${state}` }, state);
+  if (!sinceMs || !takenMs) return badge;
+  return el("span", {}, badge, el("span", { class: "since" }, ` ${duration(takenMs - sinceMs)}`));
 }
 
 function backendState(b) {
@@ -91,7 +94,7 @@ function renderVip(vip, takenMs, seen) {
     body.append(el("tr", { class: "service", "data-service": svc.key },
       el("td", { title: svc.description }, svc.name),
       el("td", {}, svc.key),
-      el("td", {}, stateBadge(svc.healthy ? "up" : "down")),
+      el("td", {}, stateBadge(svc.healthy ? "up" : "down", svc.since_ms, takenMs)),
       el("td", {}, `${healthy} of ${svc.backends.length} healthy, need ${svc.need}`),
       el("td", { class: "num" }, svc.metrics.current ?? ""),
       ...rateCells(rates(`s ${svc.key}`, svc.stats, takenMs, seen))));
@@ -100,7 +103,7 @@ function renderVip(vip, takenMs, seen) {
       body.append(el("tr", { class: "backend", "data-backend": b.address, "data-state": state },
         el("td", {}, b.address),
         el("td", { title: "health checks go to this NAT address" }, `nat ${b.nat}`),
-        el("td", {}, stateBadge(state)),
+        el("td", {}, stateBadge(state, b.since_ms, takenMs)),
         el("td", {}, checksText(b.checks)),
         el("td", { class: "num" }, b.active_connections),
         ...rateCells(rates(`b ${svc.key} ${b.address}`, b.stats, takenMs, seen))));
@@ -110,7 +113,7 @@ function renderVip(vip, takenMs, seen) {
   const r = rates(`v ${vip.address}`, vip.stats, takenMs, seen);
   const summary = r ? `${si(r.packets, "pkt/s")} · ${si(r.bytes, "B/s")} · ${si(r.flows, "flows/s")}` : "";
   return el("section", { class: "vip", "data-vip": vip.address, "data-state": vip.healthy ? "up" : "down" },
-    el("h2", {}, vip.address, stateBadge(vip.healthy ? "up" : "down"),
+    el("h2", {}, vip.address, stateBadge(vip.healthy ? "up" : "down", vip.since_ms, takenMs),
        el("span", { class: "vip-rates" }, summary)),
     table);
 }
