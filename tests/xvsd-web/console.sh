@@ -25,5 +25,6 @@ url=
 read -r -t 10 line <"$tmp/out" && url=${line#url=}
 [[ $url == http://* ]] || { echo "FAIL: driver printed no URL"; cat "$tmp/driver.log"; exit 1; }
 echo "console at $url"
-/usr/bin/python3 "$here/console_check.py" "$url" "$screenshot" --vips 2 --backends-down 2 \
-  --timeout 30
+# TMPDIR: Chromium's profile goes under $tmp, removed by the trap even if the check is killed.
+TMPDIR=$tmp /usr/bin/python3 "$here/console_check.py" "$url" "$screenshot" --vips 2 \
+  --backends-down 2 --timeout 30

@@ -31,7 +31,8 @@ PROBE = """(() => {
     backends: [...v.querySelectorAll("tr.backend")].map(b => ({
       address: b.dataset.backend, state: b.dataset.state })),
   }));
-  const rates = [...document.querySelectorAll("td.rate[data-value]")].map(td => Number(td.dataset.value));
+  const rates = [...document.querySelectorAll("td.rate[data-value]")]
+    .map(td => Number(td.dataset.value));
   const conn = document.getElementById("connection");
   return { snapshots: Number(conn ? conn.dataset.snapshots || 0 : 0), vips, rates };
 })()"""

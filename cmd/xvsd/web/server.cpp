@@ -60,6 +60,24 @@ void text(httplib::Response& res, int status, const std::string& body) {
   res.set_content(body + "\n", "text/plain; charset=utf-8");
 }
 
+// Binds, and with port 0 records the port the kernel chose. httplib reports only failure;
+// errno still holds bind()'s or listen()'s reason.
+void bind(httplib::Server& http, ListenAddress& a) {
+  errno = 0;
+  bool bound = false;
+  if (a.port != 0) {
+    bound = http.bind_to_port(a.host, a.port);
+  } else if (const int port = http.bind_to_any_port(a.host); port > 0) {
+    a.port = static_cast<std::uint16_t>(port);
+    bound = true;
+  }
+  if (!bound) {
+    const int err = errno;
+    throw xvs::Error(xvs::Errc::system, fmt::format("cannot listen on {}: {}", a.to_string(),
+                                                    err ? std::strerror(err) : "bind failed"));
+  }
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -145,25 +163,13 @@ Server::Server(const std::string& listen, StatusSource source)
     : impl_(std::make_unique<Impl>()) {
   impl_->address = parse_listen_address(listen);
   if (!source.snapshot)
-    throw xvs::Error(xvs::Errc::invalid_argument, "xvsd::web::Server: StatusSource without snapshot");
+    throw xvs::Error(xvs::Errc::invalid_argument,
+                     "xvsd::web::Server: StatusSource without snapshot");
   impl_->source = std::move(source);
   impl_->install_handlers();
 
   auto& a = impl_->address;
-  errno = 0;
-  const bool bound = a.port == 0
-                         ? [&] {
-                             const int port = impl_->http.bind_to_any_port(a.host);
-                             if (port > 0) a.port = static_cast<std::uint16_t>(port);
-                             return port > 0;
-                           }()
-                         : impl_->http.bind_to_port(a.host, a.port);
-  if (!bound) {
-    const int err = errno;
-    throw xvs::Error(xvs::Errc::system,
-                     fmt::format("cannot listen on {}: {}", a.to_string(),
-                                 err ? std::strerror(err) : "bind failed"));
-  }
+  bind(impl_->http, a);
   impl_->thread = std::thread([impl = impl_.get()] {
     if (!impl->http.listen_after_bind())
       log_event("listen-failed", {{"address", impl->address.to_string()}});

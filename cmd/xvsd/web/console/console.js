@@ -51,13 +51,20 @@ function rates(id, stats, takenMs, seen) {
 }
 
 function rateCells(r) {
-  const cell = (kind, unit) => el("td", r ? { class: `num rate rate-${kind}`, "data-value": r[kind] }
-                                          : { class: `num rate rate-${kind}` },
-                                  r ? si(r[kind], unit) : "…");
+  // data-value carries the number itself, for tests and scrapers of the page.
+  const cell = (kind, unit) => {
+    const attrs = { class: `num rate rate-${kind}` };
+    if (r) attrs["data-value"] = r[kind];
+    return el("td", attrs, r ? si(r[kind], unit) : "…");
+  };
   return [cell("packets", "pkt/s"), cell("bytes", "B/s"), cell("flows", "flows/s")];
 }
 
 // The state, and for how long it has held when the daemon says since when.
+function rateSummary(r) {
+  return r ? `${si(r.packets, "pkt/s")} · ${si(r.bytes, "B/s")} · ${si(r.flows, "flows/s")}` : "";
+}
+
 function stateBadge(state, sinceMs, takenMs) {
   const badge = el("span", { class: `state state-${state}` }, state);
   if (!sinceMs || !takenMs) return badge;
@@ -74,7 +81,8 @@ function checksText(checks) {
   for (const c of checks) {
     const text = c.ok ? `${c.type} ok ${(c.duration_us / 1000).toFixed(1)} ms`
                       : `${c.type} ${c.detail || "failed"}`;
-    span.append(el("span", { class: c.ok ? "check-ok" : "check-failed", title: c.target }, text), " ");
+    const cls = c.ok ? "check-ok" : "check-failed";
+    span.append(el("span", { class: cls, title: c.target }, text), " ");
   }
   return span;
 }
@@ -110,10 +118,10 @@ function renderVip(vip, takenMs, seen) {
     }
   }
   table.append(body);
-  const r = rates(`v ${vip.address}`, vip.stats, takenMs, seen);
-  const summary = r ? `${si(r.packets, "pkt/s")} · ${si(r.bytes, "B/s")} · ${si(r.flows, "flows/s")}` : "";
-  return el("section", { class: "vip", "data-vip": vip.address, "data-state": vip.healthy ? "up" : "down" },
-    el("h2", {}, vip.address, stateBadge(vip.healthy ? "up" : "down", vip.since_ms, takenMs),
+  const state = vip.healthy ? "up" : "down";
+  const summary = rateSummary(rates(`v ${vip.address}`, vip.stats, takenMs, seen));
+  return el("section", { class: "vip", "data-vip": vip.address, "data-state": state },
+    el("h2", {}, vip.address, stateBadge(state, vip.since_ms, takenMs),
        el("span", { class: "vip-rates" }, summary)),
     table);
 }
@@ -125,13 +133,14 @@ function render(st) {
   document.getElementById("uptime").textContent = duration(st.taken_ms - st.started_ms);
   document.getElementById("interfaces").textContent = st.interfaces.join(", ") || "–";
   document.getElementById("latency").textContent = `${st.info.latency_ns} ns`;
-  const g = rates("global", st.info.stats, st.taken_ms, seen);
   document.getElementById("traffic").textContent =
-    g ? `${si(g.packets, "pkt/s")} · ${si(g.bytes, "B/s")} · ${si(g.flows, "flows/s")}` : "…";
+    rateSummary(rates("global", st.info.stats, st.taken_ms, seen)) || "…";
   const err = document.getElementById("reload-error");
   err.hidden = !st.config.last_reload_error;
-  err.textContent = st.config.last_reload_error ? `last reload rejected: ${st.config.last_reload_error}` : "";
-  document.getElementById("vips").replaceChildren(...st.vips.map(v => renderVip(v, st.taken_ms, seen)));
+  err.textContent = st.config.last_reload_error
+    ? `last reload rejected: ${st.config.last_reload_error}` : "";
+  const vips = st.vips.map(v => renderVip(v, st.taken_ms, seen));
+  document.getElementById("vips").replaceChildren(...vips);
   previous = { taken_ms: st.taken_ms, stats: seen };
 }
 
