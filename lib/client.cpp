@@ -710,6 +710,7 @@ Info Client::Impl::info() {
     for (const auto& [_, ss] : services_) all += current(ss);
     out.metrics["current"] = all;
   }
+  add_xvs_global_metrics(out.metrics);
   out.latency = r.latency_samples ? r.latency_ns / r.latency_samples : 0;
   return out;
 }
