@@ -99,6 +99,7 @@ void FlowMaps::add_metrics(Metrics& m) const {
   m["flows_queued"] = c.queued;
   m["flow_queue_full"] = c.queue_full;
   m["flows_expired"] = expired_.load(std::memory_order_relaxed);
+  m["flow_records_refused"] = refused_.load(std::memory_order_relaxed);
   m["shared_hits"] = c.shared_hits;
   m["flows_rebound"] = c.rebound;
 }

@@ -45,7 +45,11 @@ public:
   void reserve_generation(std::uint32_t g);
 
   xvs_share_counters counters() const;  // summed over CPUs
-  // flows_queued, flow_queue_full, flows_expired, shared_hits, flows_rebound.
+  // A record given to write_flow() was refused (malformed, forged or stale).
+  void note_refused() noexcept { refused_.fetch_add(1, std::memory_order_relaxed); }
+
+  // flows_queued, flow_queue_full, flows_expired, flow_records_refused, shared_hits,
+  // flows_rebound.
   void add_metrics(Metrics&) const;
 
 private:
@@ -53,6 +57,7 @@ private:
   std::uint32_t cpus_;
   std::uint32_t reserved_ = 0;
   std::atomic<std::uint64_t> expired_{0};
+  std::atomic<std::uint64_t> refused_{0};
 };
 
 }  // namespace xvs::detail

@@ -8,6 +8,9 @@
 
 namespace xvs::detail {
 
+// 255.255.255.255, IPv4's limited broadcast: never one host.
+bool is_limited_broadcast(const IPAddr&) noexcept;
+
 void validate_service(const Service&);
 void validate_destination(const Destination&);
 void validate_vlans(const std::map<std::uint16_t, Prefix>& ipv4_vlans,

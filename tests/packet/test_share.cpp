@@ -200,7 +200,7 @@ TEST_CASE("flows are queued when created and when a refresh starts a new period"
   int n = forward(t.lab, in);
   auto e = t.maps.pop_recent(now_ns());
   REQUIRE(e.has_value());
-  detail::FlowRecord r = detail::flow_record(*e);
+  detail::FlowRecord r = detail::flow_record(*e, 0);
   CHECK(r.client == in.saddr);
   CHECK(r.client_port == in.sport);
   CHECK(r.vip == in.daddr);
@@ -220,7 +220,7 @@ TEST_CASE("flows are queued when created and when a refresh starts a new period"
   forward(t.lab, in);
   e = t.maps.pop_recent(now_ns());
   REQUIRE(e.has_value());
-  CHECK(detail::flow_record(*e) == r);
+  CHECK(detail::flow_record(*e, 0) == r);
   CHECK(t.maps.counters().queued == 2);
 }
 
@@ -232,7 +232,7 @@ TEST_CASE("a promoted peer's flow is queued with this node's backend") {
   forward(t.lab, in);
   auto e = t.maps.pop_recent(now_ns());
   REQUIRE(e.has_value());
-  CHECK(detail::flow_record(*e).backend == t.bs[peer - 1].address);
+  CHECK(detail::flow_record(*e, 0).backend == t.bs[peer - 1].address);
 }
 
 TEST_CASE("nothing is queued until read_flow() switches queueing on") {
