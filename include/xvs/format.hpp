@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// fmt::formatter specialisations for IPAddr and Prefix, opt-in: libxvs itself links fmt
+// privately, so only a program that formats with fmt needs fmt on its include and link
+// lines. <xvs/xvs.hpp> includes this header whenever <fmt/format.h> can be found.
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include <xvs/address.hpp>
+
+template <>
+struct fmt::formatter<xvs::IPAddr> : fmt::formatter<std::string_view> {
+  auto format(const xvs::IPAddr& a, fmt::format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(a.to_string(), ctx);
+  }
+};
+template <>
+struct fmt::formatter<xvs::Prefix> : fmt::formatter<std::string_view> {
+  auto format(const xvs::Prefix& p, fmt::format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(p.to_string(), ctx);
+  }
+};
