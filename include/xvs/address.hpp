@@ -84,3 +84,10 @@ template <>
 struct std::hash<xvs::Prefix> {
   XVS_API std::size_t operator()(const xvs::Prefix& p) const noexcept;
 };
+
+// The fmt::formatter specialisations (<xvs/format.hpp>) come with this header when fmt is
+// installed, as the API promises; they are header-only, so a program that does not format
+// with fmt needs no fmt on its link line. Define XVS_NO_FMT to leave fmt out entirely.
+#if !defined(XVS_NO_FMT) && __has_include(<fmt/format.h>)
+#include <xvs/format.hpp>
+#endif

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// fmt::formatter specialisations for IPAddr and Prefix, opt-in: libxvs itself links fmt
-// privately, so only a program that formats with fmt needs fmt on its include and link
-// lines. <xvs/xvs.hpp> includes this header whenever <fmt/format.h> can be found.
+// fmt::formatter specialisations for IPAddr and Prefix. libxvs links fmt privately, so only
+// a program that formats with fmt needs fmt on its link line. <xvs/address.hpp> includes
+// this header when <fmt/format.h> exists and XVS_NO_FMT is not defined; include it directly
+// to require the formatters.
 #include <string_view>
 
 #include <fmt/format.h>
