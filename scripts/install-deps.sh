@@ -13,6 +13,8 @@ packages=(
   libclang-rt-14-dev
   # tests and demo: namespaces, traffic, captures
   iproute2 iputils-ping procps kmod curl python3 python3-scapy tshark tcpdump
+  # xvsd's HTTP side (cmd/xvsd/web) and the headless browser check of its console
+  libcpp-httplib-dev nlohmann-json3-dev chromium
 )
 
 sudo=()
