@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <xvs/error.hpp>
+#include <xvs/limits.hpp>
 
 namespace xvs::detail {
 namespace {
@@ -29,7 +30,9 @@ void check_unicast(const IPAddr& a, const char* role) {
 }
 
 void check_vlan_id(std::uint16_t id, const std::string& where) {
-  if (id < 1 || id > 4094) invalid(fmt::format("VLAN ID {} in {} is outside 1..4094", id, where));
+  if (id < min_vlan_id || id > max_vlan_id)
+    invalid(fmt::format("VLAN ID {} in {} is outside {}..{}", id, where, min_vlan_id,
+                        max_vlan_id));
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Argument checks of the public API (DESIGN.md section 2). Each throws
+// Argument checks of the public API (docs/api.md, docs/design.md). Each throws
 // Error{Errc::invalid_argument} naming the offending value; none has side effects.
 #pragma once
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Argument validation of the public API: each rule of DESIGN.md section 2 rejects with
+// Argument validation of the public API: each rule of docs/api.md ("Validation rules") rejects with
 // Errc::invalid_argument and a message naming the value.
 #include <catch2/catch.hpp>
 
