@@ -13,6 +13,8 @@ packages=(
   libclang-rt-14-dev
   # tests and demo: namespaces, traffic, captures
   iproute2 iputils-ping procps kmod curl python3 python3-scapy tshark tcpdump
+  # docs: the flow-table sweep plot (scripts/plot-flow-sweep.py)
+  python3-matplotlib
 )
 
 sudo=()
