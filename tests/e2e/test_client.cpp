@@ -39,7 +39,6 @@ Destination real(const char* addr, std::uint16_t weight = 1) {
 }  // namespace
 
 TEST_CASE("a client attaches to its interfaces and detaches when destroyed") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
   {
     Client c({"v0"}, xvs::test::small_options());
@@ -50,7 +49,6 @@ TEST_CASE("a client attaches to its interfaces and detaches when destroyed") {
 }
 
 TEST_CASE("a failed construction throws a clear error and leaves nothing attached") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
   auto message = [](auto&& make) -> std::string {
     try {
@@ -78,7 +76,6 @@ TEST_CASE("a failed construction throws a clear error and leaves nothing attache
 }
 
 TEST_CASE("Options::bpf_program replaces the embedded data plane") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
   std::ifstream f(XVS_TEST_BPF_OBJECT, std::ios::binary);
   REQUIRE(f);
@@ -99,7 +96,6 @@ TEST_CASE("Options::bpf_program replaces the embedded data plane") {
 }
 
 TEST_CASE("services and destinations: create, update, list, remove") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
   Client c({"v0"}, xvs::test::small_options());
   const Service s = web();
@@ -144,7 +140,6 @@ TEST_CASE("services and destinations: create, update, list, remove") {
 }
 
 TEST_CASE("set_service makes the destinations exactly the given list") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
   Client c({"v0"}, xvs::test::small_options());
   const Service s = web("2001:db8::10", 443);
@@ -166,7 +161,6 @@ TEST_CASE("set_service makes the destinations exactly the given list") {
 }
 
 TEST_CASE("invalid calls throw and change nothing") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
   Client c({"v0"}, xvs::test::small_options());
   c.set_service(web(), {real("10.0.0.2"), real("10.0.0.3")});
@@ -191,7 +185,6 @@ TEST_CASE("invalid calls throw and change nothing") {
 }
 
 TEST_CASE("capacity: 255 enabled destinations per service, and the service limit") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
   Client c({"v0"}, xvs::test::small_options());
   std::vector<Destination> ds;
@@ -219,7 +212,6 @@ TEST_CASE("capacity: 255 enabled destinations per service, and the service limit
 }
 
 TEST_CASE("info, services, destinations and VIPs expose stats and documented metrics") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
   Client c({"v0"}, xvs::test::small_options());
   c.set_service(web(), {real("10.0.0.2")});

@@ -138,7 +138,6 @@ std::uint32_t xdp_prog_id(const char* dev) {
 }  // namespace
 
 TEST_CASE("write_flow refuses bad records and stores nothing; good ones land in the table") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Fixture fx;
   Client c({"v0"}, options(fx.pins()));
   configure(c);
@@ -177,7 +176,6 @@ TEST_CASE("write_flow refuses bad records and stores nothing; good ones land in 
 }
 
 TEST_CASE("pinned flow tables outlive the Client; incompatible pins are discarded, logged") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Fixture fx;
   const std::string shared = fx.pins() + "/flows";
   std::uint32_t first_floor = 0;
@@ -229,7 +227,6 @@ TEST_CASE("pinned flow tables outlive the Client; incompatible pins are discarde
 }
 
 TEST_CASE("pin_path must be on a BPF filesystem") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Fixture fx;
   char dir[] = "/tmp/xvs-notbpf.XXXXXX";
   REQUIRE(mkdtemp(dir));
@@ -245,7 +242,6 @@ TEST_CASE("pin_path must be on a BPF filesystem") {
 }
 
 TEST_CASE("a Client replaces a program left attached by a process that died") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Fixture fx;
   // The leftover: attached and never detached, as after SIGKILL.
   detail::Dataplane dead(detail::embedded_object(), 1024);

@@ -89,7 +89,6 @@ private:
 }  // namespace
 
 TEST_CASE("every method may be called from several threads at once", "[hammer]") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
   Client c({"v0"}, xvs::test::small_options());
   const Service shared{IPAddr::parse("192.0.2.50"), 80, Protocol::TCP, false};

@@ -53,7 +53,6 @@ bool in_range(const IPAddr& a) {
 }  // namespace
 
 TEST_CASE("each (VIP, backend) pair has a NAT address while it exists") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
   Client c({"v0"}, xvs::test::small_options());
   const auto vip = IPAddr::parse("192.0.2.10");
@@ -96,7 +95,6 @@ TEST_CASE("each (VIP, backend) pair has a NAT address while it exists") {
 }
 
 TEST_CASE("the NAT pair lives as long as the client, with the documented addresses") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
   {
     Client c({"v0"}, xvs::test::small_options());
@@ -111,7 +109,6 @@ TEST_CASE("the NAT pair lives as long as the client, with the documented address
 }
 
 TEST_CASE("a client replaces the NAT pair that a killed process left behind") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
   // What a SIGKILLed client's pair looks like until the kernel has torn it down.
   xvs::test::ScopedNetns::sh("ip link add xvsnat0 type veth peer name xvsnat-old");
@@ -121,7 +118,6 @@ TEST_CASE("a client replaces the NAT pair that a killed process left behind") {
 }
 
 TEST_CASE("two clients in two network namespaces each have their own NAT pair") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   std::barrier both_up(2), both_checked(2);
   bool ready[2] = {false, false};
   IPAddr nats[2];
@@ -144,7 +140,6 @@ TEST_CASE("two clients in two network namespaces each have their own NAT pair") 
 }
 
 TEST_CASE("with IPv6 disabled on the host, health checks are IPv4 only and the client starts") {
-  if (!xvs::test::is_root()) SKIP_OR_RETURN();
   Network net;
   xvs::test::ScopedNetns::sh(
       "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");

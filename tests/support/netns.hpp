@@ -12,16 +12,7 @@
 #include <stdexcept>
 #include <string>
 
-// Catch2 v2 has no skip: privileged tests say why and return when not run as root (CI is).
-#define SKIP_OR_RETURN()                                         \
-  do {                                                           \
-    WARN("skipped: this test needs root (BPF and namespaces)"); \
-    return;                                                      \
-  } while (0)
-
 namespace xvs::test {
-
-inline bool is_root() { return geteuid() == 0; }
 
 class ScopedNetns {
 public:

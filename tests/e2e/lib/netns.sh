@@ -24,6 +24,18 @@
 #   wait_line SECS PID LOG RE  wait until LOG has a line matching RE; 1 on timeout or as soon
 #                              as process PID has exited without printing it
 
+# A test that cannot build its network is skipped (exit 77, ctest's SKIP_RETURN_CODE), not
+# failed and never passed: without root, or without a tool every network here uses.
+net_skip() {
+  echo "SKIPPED: $*" >&2
+  exit 77
+}
+[[ $(id -u) -eq 0 ]] || net_skip "end-to-end tests need root (network namespaces, XDP)"
+for _tool in ip /usr/bin/python3 curl; do
+  command -v "$_tool" >/dev/null || net_skip "$_tool is not installed (scripts/install-deps.sh)"
+done
+unset _tool
+
 NET_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NET_PY=/usr/bin/python3
 NET_PREFIX="xvs$$-"
