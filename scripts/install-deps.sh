@@ -15,6 +15,8 @@ packages=(
   iproute2 iputils-ping procps kmod curl python3 python3-scapy tshark tcpdump
   # xvsd's HTTP side (cmd/xvsd/web) and the headless browser check of its console
   libcpp-httplib-dev nlohmann-json3-dev chromium
+  # docs: the flow-table sweep plot (scripts/plot-flow-sweep.py)
+  python3-matplotlib
 )
 
 sudo=()

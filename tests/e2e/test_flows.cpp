@@ -20,6 +20,7 @@
 
 #include "../support/netns.hpp"
 #include "dataplane.hpp"
+#include "flow_table.hpp"
 #include "flows.hpp"
 
 using namespace xvs;
@@ -99,12 +100,11 @@ detail::FlowRecord flow(std::uint16_t client_port, const char* backend = "10.0.0
   return r;
 }
 
+// Peers' flows (write_flow) in the flow table pinned at `path`.
 std::size_t pinned_entries(const std::string& path) {
   int fd = bpf_obj_get(path.c_str());
   if (fd < 0) return 0;
-  std::size_t n = 0;
-  xvs_flow_key key{};
-  for (const void* prev = nullptr; bpf_map_get_next_key(fd, prev, &key) == 0; prev = &key) ++n;
+  std::size_t n = detail::FlowTable(fd).count(XVS_FLOW_PEER);
   close(fd);
   return n;
 }
@@ -142,7 +142,7 @@ TEST_CASE("write_flow refuses bad records and stores nothing; good ones land in 
   Fixture fx;
   Client c({"v0"}, options(fx.pins()));
   configure(c);
-  const std::string shared = fx.pins() + "/shared_flows";
+  const std::string shared = fx.pins() + "/flows";
   CHECK(c.read_flow().empty());
 
   auto good = detail::encode_flow(flow(50000));
@@ -201,7 +201,7 @@ TEST_CASE("write_flow refuses bad records and stores nothing; good ones land in 
 
 TEST_CASE("pinned flow tables outlive the Client; incompatible pins are discarded, logged") {
   Fixture fx;
-  const std::string shared = fx.pins() + "/shared_flows";
+  const std::string shared = fx.pins() + "/flows";
   std::uint32_t first_floor = 0;
   {
     Client c({"v0"}, options(fx.pins()));

@@ -169,7 +169,7 @@ TEST_CASE("a flow entry of another numbering is re-bound to its backend by addre
   xvs_flow old = *t.lab.flow(in);
   old.dest = 777;
   old.generation = 4242;
-  REQUIRE(bpf_map_update_elem(t.lab.dp.map_fd("flows"), &key, &old, BPF_EXIST) == 0);
+  t.lab.flows.put(key, old);
   t.lab.set_service(t.svc, more);
 
   SECTION("bound: back to its backend, and the entry is updated") {
@@ -216,7 +216,7 @@ TEST_CASE("flows are queued when created and when a refresh starts a new period"
   xvs_flow_key key = Lab::flow_key(in);
   xvs_flow aged = *t.lab.flow(in);
   aged.seen_ns -= 5000000000ull;
-  REQUIRE(bpf_map_update_elem(t.lab.dp.map_fd("flows"), &key, &aged, BPF_EXIST) == 0);
+  t.lab.flows.put(key, aged);
   forward(t.lab, in);
   e = t.maps.pop_recent(now_ns());
   REQUIRE(e.has_value());
