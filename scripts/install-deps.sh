@@ -9,10 +9,12 @@ packages=(
   # build
   build-essential cmake pkg-config clang llvm
   libbpf-dev libelf-dev zlib1g-dev libmnl-dev libfmt-dev libcli11-dev catch2
+  # xvsd (cmd/xvsd): its YAML configuration and its HTTP/HTTPS health checks
+  libyaml-cpp-dev libcurl4-openssl-dev
   # libFuzzer runtime for the fuzz targets of tests/fuzz (skipped without it)
   libclang-rt-14-dev
   # tests and demo: namespaces, traffic, captures
-  iproute2 iputils-ping procps kmod curl python3 python3-scapy tshark tcpdump
+  iproute2 iputils-ping procps kmod curl python3 python3-scapy tshark tcpdump openssl
   # xvsd's HTTP side (cmd/xvsd/web) and the headless browser check of its console
   libcpp-httplib-dev nlohmann-json3-dev chromium
   # docs: the flow-table sweep plot (scripts/plot-flow-sweep.py)
