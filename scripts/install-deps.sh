@@ -13,6 +13,8 @@ packages=(
   libclang-rt-14-dev
   # tests and demo: namespaces, traffic, captures
   iproute2 iputils-ping procps kmod curl python3 python3-scapy tshark tcpdump
+  # scale-out (docs/scale-out.md): flow-sharing authentication, route health injection
+  libsodium-dev bird2
 )
 
 sudo=()
