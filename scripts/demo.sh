@@ -6,13 +6,21 @@
 # removes everything. Exit status: 0 when every request was answered.
 #
 #   ./scripts/demo.sh [REQUESTS]      (default 60; as root, or via sudo)
+#   ./scripts/demo.sh --xvsd          the same network run by the daemon xvsd instead, from a
+#                                     vc5-style config, with a backend failing and recovering
+#                                     (scripts/demo-xvsd.sh)
 #
 # It builds in build/ (CMake preset `default`), or in $XVS_BUILD_DIR when that is set.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+target=balancer
+if [[ ${1:-} == --xvsd ]]; then
+  target=xvsd
+  shift
+fi
 requests=${1:-60}
 backends=3
-[[ $requests =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [REQUESTS]" >&2; exit 2; }
+[[ $requests =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [--xvsd] [REQUESTS]" >&2; exit 2; }
 
 if [[ $(id -u) -ne 0 ]]; then
   command -v sudo >/dev/null && exec sudo "$0" "$@"
@@ -29,20 +37,21 @@ build_log=$(mktemp /tmp/xvs-demo.XXXXXX)
   { echo "failed:"; cat "$build_log"; rm -f "$build_log"; exit 1; }
 echo "ok"
 
-step "build examples/balancer"
+step "build $target"
 if [[ -z ${XVS_BUILD_DIR:-} && -f $root/CMakePresets.json ]]; then
   build=$root/build
   configure=(cmake --preset default)
-  compile=(cmake --build --preset default --target balancer -j"$(nproc)")
+  compile=(cmake --build --preset default --target "$target" -j"$(nproc)")
 else
   build=${XVS_BUILD_DIR:-$root/build}
   configure=(cmake -S "$root" -B "$build")
-  compile=(cmake --build "$build" --target balancer -j"$(nproc)")
+  compile=(cmake --build "$build" --target "$target" -j"$(nproc)")
 fi
 (cd "$root" && "${configure[@]}" && "${compile[@]}") >"$build_log" 2>&1 ||
   { echo "failed:"; tail -n 30 "$build_log"; rm -f "$build_log"; exit 1; }
 rm -f "$build_log"
 balancer=$build/examples/balancer/balancer
+[[ $target == balancer ]] || balancer=$build/cmd/xvsd/xvsd
 echo "ok (${balancer#"$root"/})"
 
 # shellcheck source=../tests/e2e/lib/netns.sh
@@ -50,6 +59,11 @@ source "$root/tests/e2e/lib/netns.sh"
 # shellcheck source=../tests/e2e/lib/check.sh
 source "$root/tests/e2e/lib/check.sh"
 net_trap
+if [[ $target == xvsd ]]; then
+  # shellcheck source=demo-xvsd.sh
+  source "$root/scripts/demo-xvsd.sh"
+  exit
+fi
 
 step "network"
 net_up "$backends"

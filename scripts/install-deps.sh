@@ -9,10 +9,12 @@ packages=(
   # build
   build-essential cmake pkg-config clang llvm
   libbpf-dev libelf-dev zlib1g-dev libmnl-dev libfmt-dev libcli11-dev catch2
+  # xvsd (cmd/xvsd): its YAML configuration and its HTTP/HTTPS health checks
+  libyaml-cpp-dev libcurl4-openssl-dev
   # libFuzzer runtime for the fuzz targets of tests/fuzz (skipped without it)
   libclang-rt-14-dev
   # tests and demo: namespaces, traffic, captures
-  iproute2 iputils-ping procps kmod curl python3 python3-scapy tshark tcpdump
+  iproute2 iputils-ping procps kmod curl python3 python3-scapy tshark tcpdump openssl
   # scale-out (docs/scale-out.md): flow-sharing authentication, route health injection
   libsodium-dev bird2
 )

@@ -27,7 +27,7 @@ int run(int argc, char** argv) {
       "YAML file, with health checks through the data plane (docs/xvsd.md)."};
   std::string config_file;
   std::vector<std::string> interfaces;
-  bool native = false, bonding = false, check_only = false;
+  bool native = false, bonding = false, check_only = false, verbose = false;
   std::uint32_t flows = 0;
   std::string webserver, pin_path;
   app.add_option("config", config_file, "YAML configuration file")->required();
@@ -38,6 +38,7 @@ int run(int argc, char** argv) {
   app.add_option("-w,--webserver", webserver,
                  "HTTP listen address for the console and /metrics (overrides `webserver`)");
   app.add_option("--pin", pin_path, "bpffs directory to keep flows across restarts");
+  app.add_flag("-v,--verbose", verbose, "log every check result, not only state changes");
 #ifdef XVSD_HAVE_SCALEOUT
   xvsd::ScaleOutOptions scaleout;
   xvsd::add_scaleout_options(app, scaleout);
@@ -93,7 +94,7 @@ int run(int argc, char** argv) {
     scale = std::make_unique<xvsd::ScaleOut>(scaleout, config.bgp);
     if (auto a = scale->announcer()) listeners.push_back(a);
 #endif
-    daemon = std::make_unique<xvsd::Daemon>(*client, config, interfaces, listeners);
+    daemon = std::make_unique<xvsd::Daemon>(*client, config, interfaces, listeners, verbose);
 #ifdef XVSD_HAVE_SCALEOUT
     scale->start_sharing(*client);  // after the services exist: records about them apply
 #endif

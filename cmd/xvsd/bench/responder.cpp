@@ -47,13 +47,31 @@ Responder::Responder(std::uint16_t first_port, unsigned ports, std::uint16_t dns
   stop_ = eventfd(0, EFD_CLOEXEC);
   watch(epoll_, stop_);
   for (unsigned i = 0; i < ports; ++i) {
-    listeners_.push_back(bound(SOCK_STREAM, static_cast<std::uint16_t>(first_port + i)));
+    listeners_.push_back(
+        bound(SOCK_STREAM, first_port ? static_cast<std::uint16_t>(first_port + i) : 0));
     watch(epoll_, listeners_.back());
   }
   dns_ = bound(SOCK_DGRAM, dns_port);
   watch(epoll_, dns_);
   thread_ = std::thread([this] { run(); });
 }
+
+namespace {
+std::uint16_t port_of(int fd) {
+  sockaddr_in sa{};
+  socklen_t len = sizeof sa;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  return ntohs(sa.sin_port);
+}
+}  // namespace
+
+std::vector<std::uint16_t> Responder::ports() const {
+  std::vector<std::uint16_t> out;
+  for (int fd : listeners_) out.push_back(port_of(fd));
+  return out;
+}
+
+std::uint16_t Responder::dns_port() const { return port_of(dns_); }
 
 Responder::~Responder() {
   std::uint64_t one = 1;

@@ -13,8 +13,13 @@ namespace xvsd::bench {
 
 class Responder {
 public:
+  // first_port 0: every listener (and the DNS port, when dns_port is 0) on a port the
+  // kernel picks, as tests want.
   Responder(std::uint16_t first_port, unsigned ports, std::uint16_t dns_port);
   ~Responder();
+
+  std::vector<std::uint16_t> ports() const;  // the TCP listeners' ports, in order
+  std::uint16_t dns_port() const;
 
 private:
   void run();

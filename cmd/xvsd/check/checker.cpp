@@ -146,13 +146,17 @@ private:
     epoll_event ev{};
     ev.events = events;
     ev.data.fd = fd;
-    epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
+    // A descriptor number can come back before its old registration is gone; either way
+    // the fd ends up watched for `events`.
+    if (epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) < 0 && errno == EEXIST)
+      epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev);
   }
   void mod_fd(int fd, std::uint32_t events) {
     epoll_event ev{};
     ev.events = events;
     ev.data.fd = fd;
-    epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev);
+    if (epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev) < 0 && errno == ENOENT)
+      epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
   }
 
   static int curl_socket(CURL*, curl_socket_t s, int what, void* userp, void*) {

@@ -46,9 +46,9 @@ std::string check_key(const ServiceConfig& s, const BackendConfig& b, std::size_
 }  // namespace
 
 Daemon::Daemon(xvs::Client& client, Config config, std::vector<std::string> interfaces,
-               std::vector<std::shared_ptr<VipListener>> listeners)
+               std::vector<std::shared_ptr<VipListener>> listeners, bool verbose)
     : client_(client), interfaces_(std::move(interfaces)), listeners_(std::move(listeners)),
-      started_ms_(now_ms()) {
+      started_ms_(now_ms()), verbose_(verbose) {
   checker_ = std::make_unique<Checker>(
       [this](std::uint64_t id, const ProbeResult& r) { on_result(id, r); });
   VipEvents events;
@@ -81,13 +81,14 @@ std::vector<Daemon::ServiceState> Daemon::build(const Config& next) {
       s.since_ms = before->since_ms;
     }
     for (const auto& bc : sc.backends) {
-      BackendState b{bc, {}, sc.checks.empty(), now, {}};
+      BackendState b{bc, {}, sc.checks.empty(), sc.checks.empty(), now, {}};
       const BackendState* prior = nullptr;
       if (before)
         for (const auto& pb : before->backends)
           if (pb.config.address == bc.address) prior = &pb;
       if (prior) {
         b.healthy = prior->healthy;
+        b.decided = prior->decided;
         b.since_ms = prior->since_ms;
       }
       for (std::size_t i = 0; i < sc.checks.size(); ++i) {
@@ -216,6 +217,13 @@ void Daemon::on_result(std::uint64_t id, const ProbeResult& r) {
     c.status.detail = r.detail;
     c.status.last_run_ms = now;
     c.status.duration_us = r.duration_us;
+    if (verbose_)
+      log_event("check", {{"service", s.config.name},
+                          {"backend", b.config.address.to_string()},
+                          {"check", c.status.target},
+                          {"ok", r.ok ? "true" : "false"},
+                          {"detail", r.detail},
+                          {"duration_us", std::to_string(r.duration_us)}});
     if (!c.health.record(r.ok)) return;
     // Healthy: every check that has a result passes (a check added by a reload does not take
     // a serving backend out before it has run).
@@ -225,7 +233,17 @@ void Daemon::on_result(std::uint64_t id, const ProbeResult& r) {
       if (k.health.known() && !k.health.healthy()) healthy = false;
     }
     healthy = healthy && known;
-    if (healthy == b.healthy) return;
+    // A backend starts down; its first result is logged even when it stays down.
+    if (healthy == b.healthy && b.decided) return;
+    b.decided = true;
+    if (healthy == b.healthy) {
+      LogFields f = service_fields(s.config);
+      f.emplace_back("backend", b.config.address.to_string());
+      f.emplace_back("check", c.status.target);
+      f.emplace_back("reason", r.detail);
+      log_event("backend_down", f);
+      return;
+    }
     b.healthy = healthy;
     b.since_ms = now;
     LogFields f = service_fields(s.config);

@@ -26,8 +26,9 @@ namespace xvsd {
 class Daemon {
 public:
   // Applies `config` (throws xvs::Error when the data plane refuses it) and starts checking.
+  // verbose: log every check result, not only changes.
   Daemon(xvs::Client& client, Config config, std::vector<std::string> interfaces,
-         std::vector<std::shared_ptr<VipListener>> listeners);
+         std::vector<std::shared_ptr<VipListener>> listeners, bool verbose = false);
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -51,6 +52,7 @@ private:
     BackendConfig config;
     xvs::IPAddr nat;
     bool healthy = false;
+    bool decided = false;       // its state has been logged at least once
     std::uint64_t since_ms = 0;
     std::vector<CheckState> checks;
   };
@@ -83,6 +85,7 @@ private:
   std::vector<std::string> interfaces_;
   std::vector<std::shared_ptr<VipListener>> listeners_;
   std::uint64_t started_ms_;
+  bool verbose_;
 
   std::mutex reload_mutex_;  // one reload at a time (SIGHUP and the HTTP endpoint)
   std::mutex mutex_;         // everything below
