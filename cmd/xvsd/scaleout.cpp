@@ -43,7 +43,7 @@ ScaleOut::ScaleOut(const ScaleOutOptions& options, const BgpConfig& bgp)
     throw std::runtime_error("--share-address needs --share-peer and --share-key");
   if (!options_.bird_include.empty())
     announcer_ = std::make_shared<rhi::Announcer>(
-        rhi::AnnouncerSettings{options_.bird_socket, options_.bird_include, bgp, {}});
+        rhi::AnnouncerSettings{options_.bird_socket, options_.bird_include, bgp});
 }
 
 ScaleOut::~ScaleOut() {
