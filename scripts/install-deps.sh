@@ -19,6 +19,8 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev chromium
   # docs: the flow-table sweep plot (scripts/plot-flow-sweep.py)
   python3-matplotlib
+  # scale-out (docs/scale-out.md): flow-sharing authentication, route health injection
+  libsodium-dev bird2
 )
 
 sudo=()
