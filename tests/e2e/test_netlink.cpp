@@ -299,7 +299,8 @@ TEST_CASE("Pinger resolves an IPv6 link-local neighbour (a router) on the given 
   ScopedNetns::sh("ip -6 route add fe80::99:2/128 dev vx");
   const IPAddr router = ip("fe80::99:2");
   const auto resolved = [&] {
-    const Neighbour* nb = neighbour(dump_network(), router);
+    const NetSnapshot net = dump_network();  // neighbour() points into it
+    const Neighbour* nb = neighbour(net, router);
     return nb != nullptr && nb->usable && nb->mac == peer_mac &&
            nb->ifindex == interface_index("va");
   };
