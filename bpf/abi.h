@@ -51,7 +51,7 @@ XVS_STATIC_ASSERT(sizeof(struct xvs_addr) == 16, "xvs_addr layout");
 enum xvs_settings_flags {
 	XVS_SETTINGS_MULTI_INTERFACE = 1 << 0, /* several interfaces and not bonded: redirect */
 	XVS_SETTINGS_QUEUE_FLOWS = 1 << 1,     /* queue flows for read_flow() (it was called) */
-	XVS_SETTINGS_SHARED_FLOWS = 1 << 2,    /* consult "shared_flows" (write_flow() stored one) */
+	XVS_SETTINGS_SHARED_FLOWS = 1 << 2,    /* use peers' entries (write_flow() stored one) */
 };
 struct xvs_settings {
 	xvs_u64 heartbeat_ns; /* CLOCK_MONOTONIC of the last refresh; stale -> fail open */
@@ -59,7 +59,8 @@ struct xvs_settings {
 	xvs_u32 nat_ifindex;     /* host end of the health-check veth pair (0: none) */
 	xvs_u8 nat_mac[6];       /* its MAC */
 	xvs_u8 nat_peer_mac[6];  /* the MAC of its peer in the NAT namespace */
-	xvs_u32 pad;
+	/* Buckets of "flows" (entries / XVS_FLOW_WAYS); Dataplane::set_settings fills it in. */
+	xvs_u32 flow_buckets;
 };
 XVS_STATIC_ASSERT(sizeof(struct xvs_settings) == 32, "xvs_settings layout");
 
@@ -152,7 +153,9 @@ enum xvs_tunnel {
 	XVS_TUNNEL_GUE = 4,
 };
 
-/* Map "flows": LRU_HASH (per-CPU LRU lists) xvs_flow_key -> xvs_flow. */
+/* Map "flows": ARRAY of xvs_flow_entry, XVS_FLOW_WAYS consecutive entries per bucket; the
+ * bucket of a flow is xvs_flow_bucket(key). One table for this node's flows and for flows
+ * written by peers (write_flow), shared by all CPUs. */
 struct xvs_flow_key {
 	struct xvs_addr saddr;
 	struct xvs_addr daddr;
@@ -163,18 +166,78 @@ struct xvs_flow_key {
 };
 XVS_STATIC_ASSERT(sizeof(struct xvs_flow_key) == 40, "xvs_flow_key layout");
 
-/* Also the value of "shared_flows" (flows written by peers, seen_ns = when written). */
-struct xvs_flow {
-	xvs_u32 generation; /* of the destination when the flow was created */
-	xvs_u16 dest;       /* destination index */
-	xvs_u16 pad;
-	xvs_u64 seen_ns;    /* coarse monotonic time of the last packet */
-	/* The backend's address: when dest moved to another generation (the slot was reused,
-	 * or a new process numbers destinations differently) the flow finds its backend again
-	 * through "backends" instead of being re-hashed. */
-	struct xvs_addr backend;
+#define XVS_FLOW_WAYS 8
+/* An established flow idle this long may be replaced by a new one; a younger one is never:
+ * a flood of packets of unknown flows cannot evict live connections (flows.h). */
+#define XVS_FLOW_PROTECT_NS (60ull * 1000000000ull)
+
+enum xvs_flow_state {
+	XVS_FLOW_FREE = 0,        /* unused entry */
+	XVS_FLOW_NEW = 1,         /* created by one packet, not seen again yet: replaceable */
+	XVS_FLOW_ESTABLISHED = 2, /* a later packet hit it: protected while active */
+	XVS_FLOW_PEER = 3,        /* written by write_flow(), no packet here yet: replaceable */
 };
-XVS_STATIC_ASSERT(sizeof(struct xvs_flow) == 32, "xvs_flow layout");
+
+struct xvs_flow_entry {
+	struct xvs_flow_key key; /* the whole key: a hit is verified, never guessed */
+	xvs_u64 seen_ns;         /* coarse monotonic time of the last packet (peer: of the write) */
+	xvs_u32 generation;      /* of the destination when the flow was bound to it */
+	xvs_u16 dest;            /* destination index */
+	xvs_u8 state;            /* enum xvs_flow_state */
+	xvs_u8 pad;
+};
+XVS_STATIC_ASSERT(sizeof(struct xvs_flow_entry) == 56, "xvs_flow_entry layout");
+
+/* The bucket of a flow among `buckets`: the key's five 64-bit words multiplied through, the
+ * top 32 bits scaled to the bucket count (no division, any count). Here so that the control
+ * plane places peers' flows where the data plane looks. Fixed constants: an attacker who
+ * aims many flows at one bucket only competes with the replaceable entries there. */
+static inline xvs_u32 xvs_flow_bucket(const struct xvs_flow_key *k, xvs_u32 buckets)
+{
+	const xvs_u64 m = 0x9e3779b97f4a7c15ull;
+	xvs_u64 h = 0x243f6a8885a308d3ull;
+
+	h = (h ^ ((xvs_u64)k->saddr.a[0] << 32 | k->saddr.a[1])) * m;
+	h = (h ^ ((xvs_u64)k->saddr.a[2] << 32 | k->saddr.a[3])) * m;
+	h = (h ^ ((xvs_u64)k->daddr.a[0] << 32 | k->daddr.a[1])) * m;
+	h = (h ^ ((xvs_u64)k->daddr.a[2] << 32 | k->daddr.a[3])) * m;
+	h = (h ^ ((xvs_u64)k->sport << 48 | (xvs_u64)k->dport << 32 | k->proto)) * m;
+	h ^= h >> 29;
+	h *= m;
+	return (xvs_u32)(((h >> 32) * buckets) >> 32);
+}
+
+static inline int xvs_flow_key_eq(const struct xvs_flow_key *a, const struct xvs_flow_key *b)
+{
+	return ((a->saddr.a[0] ^ b->saddr.a[0]) | (a->saddr.a[1] ^ b->saddr.a[1]) |
+		(a->saddr.a[2] ^ b->saddr.a[2]) | (a->saddr.a[3] ^ b->saddr.a[3]) |
+		(a->daddr.a[0] ^ b->daddr.a[0]) | (a->daddr.a[1] ^ b->daddr.a[1]) |
+		(a->daddr.a[2] ^ b->daddr.a[2]) | (a->daddr.a[3] ^ b->daddr.a[3]) |
+		(((xvs_u32)a->sport << 16 | a->dport) ^ ((xvs_u32)b->sport << 16 | b->dport)) |
+		(xvs_u32)(a->proto ^ b->proto)) == 0;
+}
+
+/* How willing an insert of flow `k` at time `now` is to replace entry `e` (smaller: sooner;
+ * XVS_FLOW_KEEP: never): the key's own entry or a free one, else the oldest new or peer
+ * entry, else the oldest established one idle for XVS_FLOW_PROTECT_NS. Both sides insert
+ * by it: the data plane its flows, the control plane peers' flows. */
+#define XVS_FLOW_KEEP (~0ull)
+static inline xvs_u64 xvs_flow_victim_rank(const struct xvs_flow_entry *e,
+					   const struct xvs_flow_key *k, xvs_u64 now)
+{
+	if (e->state == XVS_FLOW_FREE || xvs_flow_key_eq(&e->key, k))
+		return 0;
+	if (e->state != XVS_FLOW_ESTABLISHED)
+		return (1ull << 62) | (e->seen_ns >> 2);
+	if (now - e->seen_ns > XVS_FLOW_PROTECT_NS)
+		return (2ull << 62) | (e->seen_ns >> 2);
+	return XVS_FLOW_KEEP;
+}
+
+/* Map "flow_backends": LRU_HASH generation -> the backend's address. Generations are unique
+ * across processes (pin_state), so this names the backend of a flow entry whose destination
+ * slot moved on; "backends" then finds it in the current numbering (share.h). */
+#define XVS_FLOW_BACKENDS 65536
 
 /* Map "counters": PERCPU_ARRAY of xvs_counters, one slot per object:
  * 0 global, then VIPs, services and destinations at the offsets below. */
@@ -245,10 +308,10 @@ XVS_STATIC_ASSERT(sizeof(struct xvs_reasons) == 8 * (XVS_REASONS + 3), "xvs_reas
 #define XVS_SHARE_PERIOD_SHIFT 32
 /* Bumped whenever the layout or meaning of a pinned map changes: a process finding pins of
  * another layout starts afresh instead of misreading them. */
-#define XVS_PIN_LAYOUT 1
+#define XVS_PIN_LAYOUT 2
 
 /* Map "flow_queue": QUEUE of xvs_flow_event, pushed when a flow is created (or promoted from
- * "shared_flows") and periodically while it lives; popped by read_flow(). */
+ * a peer's entry) and periodically while it lives; popped by read_flow(). */
 struct xvs_flow_event {
 	struct xvs_flow_key key;
 	struct xvs_addr backend;
@@ -275,12 +338,13 @@ XVS_STATIC_ASSERT(sizeof(struct xvs_backend) == 8, "xvs_backend layout");
 struct xvs_share_counters {
 	xvs_u64 queued;      /* flow events pushed into "flow_queue" */
 	xvs_u64 queue_full;  /* flow events lost because "flow_queue" was full */
-	xvs_u64 shared_hits; /* packets placed by a "shared_flows" entry (local miss) */
+	xvs_u64 shared_hits; /* packets placed by a peer's entry (XVS_FLOW_PEER) */
 	xvs_u64 rebound;     /* flow entries re-bound to their backend by address */
+	xvs_u64 refused;     /* new flows not stored: every entry of their bucket protected */
 };
-XVS_STATIC_ASSERT(sizeof(struct xvs_share_counters) == 32, "xvs_share_counters layout");
+XVS_STATIC_ASSERT(sizeof(struct xvs_share_counters) == 40, "xvs_share_counters layout");
 
-/* Map "pin_state": ARRAY[1], pinned with "flows" and "shared_flows"; never read by the
+/* Map "pin_state": ARRAY[1], pinned with "flows" and "flow_backends"; never read by the
  * program. generation: every generation a process may have given a destination is below
  * it, so a new process never reuses one that a kept flow entry names. */
 struct xvs_pin_state {

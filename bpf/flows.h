@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* Choosing the destination of a TCP/UDP packet: the flow table first, then the flows shared
- * by peers, then Maglev. */
+/* Choosing the destination of a TCP/UDP packet: the flow table first (this node's flows and
+ * peers' flows), then Maglev. */
 #ifndef XVS_FLOWS_H
 #define XVS_FLOWS_H
 
@@ -9,43 +9,13 @@
 #include <bpf/bpf_helpers.h>
 #include "abi.h"
 #include "counters.h"
+#include "flow_table.h"
 #include "hash.h"
 #include "maps.h"
 #include "parse.h"
 #include "share.h"
 
 #define XVS_FLOW_REFRESH_NS 1000000000ull
-
-/* A flow entry's destination, or NULL when there is none or its backend is no longer a
- * destination of the service (see xvs_entry_dest). A hit needs neither the services map nor
- * the hash: the destination names its service's counter slot. Only a packet of the flow
- * (`learn`) refreshes the entry. */
-static __always_inline struct xvs_dest *xvs_flow_dest(struct xvs_pkt *p,
-						      const struct xvs_settings *s,
-						      struct xvs_meter *m, __u64 now, int learn)
-{
-	struct xvs_flow *f = bpf_map_lookup_elem(&flows, &p->key);
-	struct xvs_dest *d;
-	__u32 idx;
-
-	if (!f)
-		return NULL;
-	d = xvs_entry_dest(f, &p->key, &idx);
-	if (!d)
-		return NULL;
-	/* Write at most about once a second: a store per packet would bounce the entry's
-	 * cache line between CPUs serving the same flow. A live flow is shared again when the
-	 * refresh starts a new sharing period. */
-	if (learn && now - f->seen_ns > XVS_FLOW_REFRESH_NS) {
-		if ((s->flags & XVS_SETTINGS_QUEUE_FLOWS) &&
-		    ((now ^ f->seen_ns) >> XVS_SHARE_PERIOD_SHIFT))
-			xvs_share_flow(&p->key, &f->backend, now);
-		f->seen_ns = now;
-	}
-	m->svc = d->service;
-	m->dest = idx;
-	return d;
-}
 
 /* A TCP SYN does not create a flow (a SYN flood cannot flush the table); every other packet
  * that Maglev places does, and counts as a new flow: for TCP that is the handshake's ACK, so
@@ -56,20 +26,87 @@ static __always_inline int xvs_creates_flow(const struct xvs_pkt *p)
 	       (p->tcp_flags & (XVS_TCP_SYN | XVS_TCP_ACK)) != XVS_TCP_SYN;
 }
 
-/* Enters the flow into this node's table (queued for peers when sharing is on). A failed
- * insert only costs the flow its memory: the next packet is placed the same way. */
+/* A peer's entry (write_flow) for a flow this node has not seen yet: used once sharing is
+ * on, and taken over by a packet of the flow that is not a SYN (not counted as new here). */
+static __always_inline struct xvs_dest *xvs_peer_dest(struct xvs_pkt *p,
+						      const struct xvs_settings *s,
+						      struct xvs_flow_entry *e, __u64 now, int learn,
+						      __u32 *idx)
+{
+	struct xvs_share_counters *c;
+	struct xvs_dest *d;
+
+	if (!(s->flags & XVS_SETTINGS_SHARED_FLOWS))
+		return NULL;
+	d = xvs_entry_dest(e, &p->key, idx);
+	if (!d)
+		return NULL;
+	c = xvs_share_counters();
+	if (c)
+		c->shared_hits++;
+	if (learn && xvs_creates_flow(p)) {
+		e->state = XVS_FLOW_ESTABLISHED;
+		e->seen_ns = now;
+		if (s->flags & XVS_SETTINGS_QUEUE_FLOWS)
+			xvs_share_flow(&p->key, &d->daddr, now);
+	}
+	return d;
+}
+
+/* The destination of the flow's entry, or NULL when there is none or its backend is no
+ * longer a destination of the service (see xvs_entry_dest). A hit needs neither the services
+ * map nor the hash: the destination names its service's counter slot. Only a packet of the
+ * flow (`learn`) refreshes the entry, and its first hit makes it established. */
+static __always_inline struct xvs_dest *xvs_flow_dest(struct xvs_pkt *p,
+						      const struct xvs_settings *s,
+						      struct xvs_meter *m, __u64 now, int learn)
+{
+	struct xvs_flow_entry *e = xvs_flow_find(&p->key, s);
+	struct xvs_dest *d;
+	__u32 idx;
+
+	if (!e)
+		return NULL;
+	if (e->state == XVS_FLOW_PEER) {
+		d = xvs_peer_dest(p, s, e, now, learn, &idx);
+	} else {
+		d = xvs_entry_dest(e, &p->key, &idx);
+		if (d && learn) {
+			if (e->state == XVS_FLOW_NEW)
+				e->state = XVS_FLOW_ESTABLISHED;
+			/* Write at most about once a second: a store per packet would bounce the
+			 * entry's cache line between CPUs serving the same flow. A live flow is
+			 * shared again when the refresh starts a new sharing period. */
+			if (now - e->seen_ns > XVS_FLOW_REFRESH_NS) {
+				if ((s->flags & XVS_SETTINGS_QUEUE_FLOWS) &&
+				    ((now ^ e->seen_ns) >> XVS_SHARE_PERIOD_SHIFT))
+					xvs_share_flow(&p->key, &d->daddr, now);
+				e->seen_ns = now;
+			}
+		}
+	}
+	if (!d)
+		return NULL;
+	m->svc = d->service;
+	m->dest = idx;
+	return d;
+}
+
+/* Enters the flow into this node's table (queued for peers when sharing is on). A refused
+ * insert (its bucket full of live established flows) is counted and only costs the flow its
+ * memory: the next packet is placed the same way. */
 static __always_inline void xvs_remember_flow(const struct xvs_pkt *p,
 					      const struct xvs_settings *s,
 					      const struct xvs_dest *d, __u32 idx, __u64 now)
 {
-	struct xvs_flow f = {
-		.generation = d->generation,
-		.dest = (__u16)idx,
-		.seen_ns = now,
-		.backend = d->daddr,
-	};
+	struct xvs_share_counters *c;
 
-	bpf_map_update_elem(&flows, &p->key, &f, BPF_ANY);
+	if (!xvs_flow_insert(&p->key, s, (__u16)idx, d->generation, XVS_FLOW_NEW, now)) {
+		c = xvs_share_counters();
+		if (c)
+			c->refused++;
+		return;
+	}
 	if (s->flags & XVS_SETTINGS_QUEUE_FLOWS)
 		xvs_share_flow(&p->key, &d->daddr, now);
 }
@@ -90,17 +127,6 @@ static __always_inline struct xvs_dest *xvs_find_dest(struct xvs_pkt *p,
 	d = xvs_flow_dest(p, s, m, now, learn);
 	if (d)
 		return d;
-	/* A peer's flow that moved here: promoted into the local table, but not a new flow. */
-	if (s->flags & XVS_SETTINGS_SHARED_FLOWS) {
-		d = xvs_shared_dest(&p->key, &idx);
-		if (d) {
-			m->svc = d->service;
-			m->dest = idx;
-			if (learn && xvs_creates_flow(p))
-				xvs_remember_flow(p, s, d, idx, now);
-			return d;
-		}
-	}
 
 	sk.addr = p->key.daddr;
 	sk.port = p->key.dport;

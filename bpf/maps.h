@@ -52,14 +52,16 @@ struct {
 	__type(value, struct xvs_dest);
 } destinations SEC(".maps");
 
-/* One table shared by all CPUs, but with per-CPU LRU lists: no global LRU lock on the
- * new-flow path. max_entries is replaced at load time (flows_per_cpu * possible CPUs). */
+/* Set-associative buckets of XVS_FLOW_WAYS entries (flow_table.h), shared by all CPUs.
+ * max_entries is replaced at load time (flows_per_cpu * possible CPUs, rounded up to whole
+ * buckets). Mapped into the control plane (lib/flow_table.cpp), which walks it without a
+ * system call per batch. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 65536);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
-	__type(key, struct xvs_flow_key);
-	__type(value, struct xvs_flow);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xvs_flow_entry);
 } flows SEC(".maps");
 
 struct {
@@ -76,14 +78,13 @@ struct {
 	__type(value, struct xvs_reasons);
 } reasons SEC(".maps");
 
-/* Flow sharing and restarts (share.h, docs/flows.md). "shared_flows" is sized like "flows"
- * at load time; it is written by the control plane only, so one common LRU list suffices. */
+/* Flow sharing and restarts (share.h, docs/flows.md). Written by the control plane. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct xvs_flow_key);
-	__type(value, struct xvs_flow);
-} shared_flows SEC(".maps");
+	__uint(max_entries, XVS_FLOW_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xvs_addr);
+} flow_backends SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_QUEUE);

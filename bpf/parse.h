@@ -204,7 +204,10 @@ static __always_inline int xvs_parse_l4(struct xvs_pkt *p)
 	if (p->proto == IPPROTO_UDP) {
 		struct udphdr *udp = p->l4;
 
-		if ((void *)(udp + 1) > p->data_end || p->l4_len < sizeof(*udp))
+		/* The UDP length may be shorter than the IP payload (trailing bytes, which the
+		 * receiver trims) but not longer, nor shorter than the header. */
+		if ((void *)(udp + 1) > p->data_end || p->l4_len < sizeof(*udp) ||
+		    bpf_ntohs(udp->len) < sizeof(*udp) || bpf_ntohs(udp->len) > p->l4_len)
 			return XVS_R_ERR_MALFORMED;
 		p->key.sport = udp->source;
 		p->key.dport = udp->dest;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* Flow sharing and flow entries that outlive the numbering of destinations (docs/flows.md):
- * queueing flows for read_flow(), the table of flows written by peers, and finding a flow's
- * backend again by address when its destination slot moved on. */
+ * queueing flows for read_flow(), and finding a flow's backend again by address when its
+ * destination slot moved on. */
 #ifndef XVS_SHARE_H
 #define XVS_SHARE_H
 
@@ -40,27 +40,33 @@ static __always_inline void xvs_share_flow(const struct xvs_flow_key *key,
 
 /* The destination flow entry `f` (of flow `k`) names, its index in *idx; NULL when there is
  * none. When the slot moved to another generation (reused, or numbered by a process before a
- * restart), the backend is looked up by (service, address) in the current numbering and the
- * entry re-bound to it, so the connection stays where its state is. */
-static __always_inline struct xvs_dest *xvs_entry_dest(struct xvs_flow *f,
+ * restart), the backend that generation was given to ("flow_backends") is looked up by
+ * (service, address) in the current numbering and the entry re-bound to it, so the
+ * connection stays where its state is. */
+static __always_inline struct xvs_dest *xvs_entry_dest(struct xvs_flow_entry *f,
 						       const struct xvs_flow_key *k, __u32 *idx)
 {
 	struct xvs_share_counters *c;
 	struct xvs_backend_key bk;
 	struct xvs_backend *b;
+	struct xvs_addr *addr;
 	struct xvs_dest *d;
 	__u32 i = f->dest;
+	__u32 g = f->generation;
 
 	d = bpf_map_lookup_elem(&destinations, &i);
-	if (d && d->generation == f->generation) {
+	if (d && d->generation == g) {
 		*idx = i;
 		return d;
 	}
+	addr = bpf_map_lookup_elem(&flow_backends, &g);
+	if (!addr)
+		return NULL;
 	bk.service.addr = k->daddr;
 	bk.service.port = k->dport;
 	bk.service.proto = k->proto;
 	bk.service.pad = 0;
-	bk.addr = f->backend;
+	bk.addr = *addr;
 	b = bpf_map_lookup_elem(&backends, &bk);
 	if (!b)
 		return NULL;
@@ -74,25 +80,6 @@ static __always_inline struct xvs_dest *xvs_entry_dest(struct xvs_flow *f,
 	if (c)
 		c->rebound++;
 	*idx = i;
-	return d;
-}
-
-/* A flow written by a peer (write_flow), resolved to this node's destination: sending it
- * uses this node's own entry (MACs, VLAN, source address). NULL when unknown or stale. */
-static __always_inline struct xvs_dest *xvs_shared_dest(const struct xvs_flow_key *k, __u32 *idx)
-{
-	struct xvs_flow *f = bpf_map_lookup_elem(&shared_flows, k);
-	struct xvs_share_counters *c;
-	struct xvs_dest *d;
-
-	if (!f)
-		return NULL;
-	d = xvs_entry_dest(f, k, idx);
-	if (!d)
-		return NULL;
-	c = xvs_share_counters();
-	if (c)
-		c->shared_hits++;
 	return d;
 }
 

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "dataplane.hpp"
+#include "flow_table.hpp"
 
 namespace xvs::detail {
 
@@ -22,12 +23,12 @@ class ActiveFlows {
 public:
   explicit ActiveFlows(const Dataplane&);
 
-  // Flows whose seen_ns is at most `idle_ns` before `now_ns` (CLOCK_MONOTONIC), read with
-  // batched lookups. Throws Error{Errc::system} when the map cannot be read.
+  // Flows whose seen_ns is at most `idle_ns` before `now_ns` (CLOCK_MONOTONIC), read from the
+  // mapped table.
   ActiveCounts count(std::uint64_t now_ns, std::uint64_t idle_ns = kActiveIdleNs) const;
 
 private:
-  int flows_fd_;
+  FlowTable table_;
 };
 
 }  // namespace xvs::detail

@@ -123,6 +123,7 @@ public:
   IPAddr nat(const IPAddr& vip, const IPAddr& backend);
   std::vector<std::uint8_t> read_flow();
   void write_flow(std::span<const std::uint8_t>);
+  void store_flow(std::span<const std::uint8_t>);  // write_flow() but for counting refusals
 
 private:
   // Detaches on destruction what it attached, so a constructor that throws half way leaves
@@ -709,6 +710,7 @@ Info Client::Impl::info() {
     for (const auto& [_, ss] : services_) all += current(ss);
     out.metrics["current"] = all;
   }
+  add_xvs_global_metrics(out.metrics);
   out.latency = r.latency_samples ? r.latency_ns / r.latency_samples : 0;
   return out;
 }
@@ -720,14 +722,28 @@ std::vector<std::uint8_t> Client::Impl::read_flow() {
     std::lock_guard lock(mu_);
     write_settings();
   }
-  auto event = flow_maps_.pop_recent(monotonic_ns());
-  return event ? encode_flow(flow_record(*event)) : std::vector<std::uint8_t>{};
+  const std::uint64_t now = monotonic_ns();
+  auto event = flow_maps_.pop_recent(now);
+  if (!event) return {};
+  // The record's time is wall-clock, the only clock peers share (docs/flows.md).
+  const auto waited_s = static_cast<std::time_t>((now - std::min(now, event->time_ns)) / 1000000000);
+  return encode_flow(flow_record(*event, static_cast<std::uint32_t>(std::time(nullptr) - waited_s)));
 }
 
 // A record naming a service or backend unknown here is refused like a malformed one: the
 // caller learns that the peers' configurations differ.
 void Client::Impl::write_flow(std::span<const std::uint8_t> bytes) {
+  try {
+    store_flow(bytes);
+  } catch (const Error&) {
+    flow_maps_.note_refused();  // flow_records_refused: forged, stale or foreign records
+    throw;
+  }
+}
+
+void Client::Impl::store_flow(std::span<const std::uint8_t> bytes) {
   const FlowRecord r = decode_flow(bytes);
+  check_age(r, std::time(nullptr));
   const Service s = service_of(r);
   std::lock_guard lock(mu_);
   auto it = services_.find(id_of(s));

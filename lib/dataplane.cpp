@@ -24,10 +24,12 @@ namespace xvs::detail {
 
 namespace {
 
-// The flow table holds `flows_per_cpu` entries per possible CPU (the default when 0).
+// The flow table holds `flows_per_cpu` entries per possible CPU (the default when 0), in
+// whole buckets.
 std::uint32_t flow_entries(std::uint32_t flows_per_cpu) {
   std::uint64_t flows =
       std::uint64_t{flows_per_cpu ? flows_per_cpu : XVS_DEFAULT_FLOWS_PER_CPU} * possible_cpus();
+  flows = (flows + XVS_FLOW_WAYS - 1) / XVS_FLOW_WAYS * XVS_FLOW_WAYS;
   if (flows > UINT32_MAX)
     throw Error(Errc::invalid_argument,
                 fmt::format("flows_per_cpu {} times {} CPUs exceeds the flow table's limit",
@@ -47,13 +49,10 @@ Dataplane::Dataplane(std::span<const std::uint8_t> object, std::uint32_t flows_p
                      const std::string& pin_dir, const PinLog& log)
     : obj_(object.empty() ? embedded_object() : object, "xvs",
            [flows = flow_entries(flows_per_cpu), &pin_dir, &log](bpf_object* obj) {
-             for (const char* name : {"flows", "shared_flows"}) {
-               struct bpf_map* map = bpf_object__find_map_by_name(obj, name);
-               if (!map)
-                 throw Error(Errc::system, fmt::format("BPF object has no map \"{}\"", name));
-               if (int err = bpf_map__set_max_entries(map, flows))
-                 throw_system(fmt::format("sizing map {}", name), -err);
-             }
+             struct bpf_map* map = bpf_object__find_map_by_name(obj, "flows");
+             if (!map) throw Error(Errc::system, "BPF object has no map \"flows\"");
+             if (int err = bpf_map__set_max_entries(map, flows))
+               throw_system("sizing map flows", -err);
              prepare_pins(obj, pin_dir, log);
            }),
       prog_fd_(obj_.program_fd("xvs_xdp")),
@@ -61,12 +60,17 @@ Dataplane::Dataplane(std::span<const std::uint8_t> object, std::uint32_t flows_p
       vips_fd_(map_fd("vips")),
       services_fd_(map_fd("services")),
       dests_fd_(map_fd("destinations")),
-      flows_fd_(map_fd("flows")),
       counters_fd_(map_fd("counters")),
       reasons_fd_(map_fd("reasons")),
       vip_filter_fd_(map_fd("vip_filter")),
       vip_slots_fd_(map_fd("vip_slots")),
-      cpus_(possible_cpus()) {}
+      cpus_(possible_cpus()) {
+  bpf_map_info info{};
+  std::uint32_t len = sizeof info;
+  if (bpf_obj_get_info_by_fd(map_fd("flows"), &info, &len) != 0)
+    throw_system("reading map flows", errno);
+  flow_buckets_ = info.max_entries / XVS_FLOW_WAYS;  // a pinned table's own size
+}
 
 Dataplane::~Dataplane() = default;
 
@@ -97,7 +101,9 @@ void update(int fd, const void* key, const void* value, const char* map,
 
 void Dataplane::set_settings(const xvs_settings& s) {
   const std::uint32_t key = 0;
-  update(settings_fd_, &key, &s, "settings", "the settings");
+  xvs_settings value = s;
+  value.flow_buckets = flow_buckets_;
+  update(settings_fd_, &key, &value, "settings", "the settings");
 }
 
 namespace {
@@ -198,13 +204,6 @@ void Dataplane::erase_service(const xvs_service_key& key) noexcept {
 void Dataplane::set_dest(std::uint16_t index, const xvs_dest& dest) {
   const std::uint32_t key = index;
   update(dests_fd_, &key, &dest, "destinations", fmt::format("destination {}", index));
-}
-
-void Dataplane::erase_flows() noexcept {
-  // Deleting the key just returned invalidates iteration from it: restart from the top.
-  xvs_flow_key key;
-  while (bpf_map_get_next_key(flows_fd_, nullptr, &key) == 0)
-    if (bpf_map_delete_elem(flows_fd_, &key) != 0) break;
 }
 
 xvs_counters Dataplane::counters(std::uint32_t slot) const {

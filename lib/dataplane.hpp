@@ -40,7 +40,7 @@ public:
   void attach(int ifindex, bool native);
   void detach(int ifindex, bool native) noexcept;
 
-  void set_settings(const xvs_settings&);
+  void set_settings(const xvs_settings&);  // flow_buckets is this object's own
   // Also maintain "vip_filter" and "vip_slots". Not thread-safe: callers serialize (the
   // Client's lock).
   void set_vip(const xvs_addr&, const xvs_vip&);
@@ -48,7 +48,6 @@ public:
   void set_service(const xvs_service_key&, const xvs_service&);
   void erase_service(const xvs_service_key&) noexcept;
   void set_dest(std::uint16_t index, const xvs_dest&);
-  void erase_flows() noexcept;  // forget every flow
 
   xvs_counters counters(std::uint32_t slot) const;  // summed over CPUs
   void reset_counters(std::uint32_t slot);          // zero on every CPU
@@ -67,10 +66,11 @@ private:
 
   BpfObject obj_;
   int prog_fd_ = -1;
-  int settings_fd_ = -1, vips_fd_ = -1, services_fd_ = -1, dests_fd_ = -1, flows_fd_ = -1,
+  int settings_fd_ = -1, vips_fd_ = -1, services_fd_ = -1, dests_fd_ = -1,
       counters_fd_ = -1, reasons_fd_ = -1, vip_filter_fd_ = -1, vip_slots_fd_ = -1;
   std::map<std::array<std::uint32_t, 4>, Vip> vips_;  // every VIP, by address
   std::uint32_t cpus_ = 1;
+  std::uint32_t flow_buckets_ = 0;
 };
 
 // The embedded, zlib-compressed data-plane object (generated at build time).

@@ -32,10 +32,10 @@ xvs_backend_key backend_key(const Service& s, const IPAddr& backend) noexcept {
 
 FlowMaps::FlowMaps(const Dataplane& dp)
     : queue_fd_(dp.map_fd("flow_queue")),
-      shared_fd_(dp.map_fd("shared_flows")),
       backends_fd_(dp.map_fd("backends")),
       counters_fd_(dp.map_fd("share_counters")),
       state_fd_(dp.map_fd("pin_state")),
+      table_(dp.map_fd("flows"), dp.map_fd("flow_backends")),
       cpus_(Dataplane::possible_cpus()) {
   const std::uint32_t key = 0;
   xvs_pin_state state{};
@@ -62,12 +62,8 @@ std::optional<xvs_flow_event> FlowMaps::pop_recent(std::uint64_t now_ns,
 
 void FlowMaps::set_shared(const xvs_flow_key& key, const IPAddr& backend, std::uint16_t index,
                           std::uint32_t generation, std::uint64_t now_ns) {
-  xvs_flow f{};
-  f.generation = generation;
-  f.dest = index;
-  f.seen_ns = now_ns;
-  f.backend = to_abi(backend);
-  update(shared_fd_, &key, &f, "writing map shared_flows");
+  table_.name_backend(generation, to_abi(backend));
+  table_.put_peer(key, index, generation, now_ns);
 }
 
 void FlowMaps::bind_backend(const Service& s, const IPAddr& backend, std::uint16_t index,
@@ -75,6 +71,7 @@ void FlowMaps::bind_backend(const Service& s, const IPAddr& backend, std::uint16
   const xvs_backend_key key = backend_key(s, backend);
   const xvs_backend value{generation, index, 0};
   update(backends_fd_, &key, &value, fmt::format("writing backend {} into map backends", backend));
+  table_.name_backend(generation, to_abi(backend));
 }
 
 void FlowMaps::unbind_backend(const Service& s, const IPAddr& backend) noexcept {
@@ -99,8 +96,10 @@ void FlowMaps::add_metrics(Metrics& m) const {
   m["flows_queued"] = c.queued;
   m["flow_queue_full"] = c.queue_full;
   m["flows_expired"] = expired_.load(std::memory_order_relaxed);
+  m["flow_records_refused"] = refused_.load(std::memory_order_relaxed);
   m["shared_hits"] = c.shared_hits;
   m["flows_rebound"] = c.rebound;
+  m["flows_refused"] = c.refused;
 }
 
 }  // namespace xvs::detail

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The data plane's maps for flow sharing and restarts (docs/flows.md): the queue that
-// read_flow() drains, the shared table that write_flow() fills, the (service, backend
-// address) index that flow entries are re-bound with, and the generation floor in pin_state.
+// read_flow() drains, the flow table's peer entries that write_flow() fills, the backend of
+// each generation and the (service, backend address) index that flow entries are re-bound
+// with, and the generation floor in pin_state.
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,7 @@
 
 #include "../bpf/abi.h"
 #include "dataplane.hpp"
+#include "flow_table.hpp"
 
 namespace xvs::detail {
 
@@ -29,7 +31,9 @@ public:
   std::optional<xvs_flow_event> pop_recent(std::uint64_t now_ns,
                                            std::uint64_t max_age_ns = kFlowEventMaxAgeNs);
 
-  // A peer's flow, bound to this process's destination `index` / `generation`.
+  // A peer's flow, bound to this process's destination `index` / `generation`. Not stored
+  // when this node has its own entry of the flow, or every entry of its bucket is a live
+  // established flow.
   void set_shared(const xvs_flow_key&, const IPAddr& backend, std::uint16_t index,
                   std::uint32_t generation, std::uint64_t now_ns);
 
@@ -45,14 +49,20 @@ public:
   void reserve_generation(std::uint32_t g);
 
   xvs_share_counters counters() const;  // summed over CPUs
-  // flows_queued, flow_queue_full, flows_expired, shared_hits, flows_rebound.
+  // A record given to write_flow() was refused (malformed, forged or stale).
+  void note_refused() noexcept { refused_.fetch_add(1, std::memory_order_relaxed); }
+
+  // flows_queued, flow_queue_full, flows_expired, flow_records_refused, shared_hits,
+  // flows_rebound, flows_refused.
   void add_metrics(Metrics&) const;
 
 private:
-  int queue_fd_, shared_fd_, backends_fd_, counters_fd_, state_fd_;
+  int queue_fd_, backends_fd_, counters_fd_, state_fd_;
+  FlowTable table_;
   std::uint32_t cpus_;
   std::uint32_t reserved_ = 0;
   std::atomic<std::uint64_t> expired_{0};
+  std::atomic<std::uint64_t> refused_{0};
 };
 
 }  // namespace xvs::detail

@@ -24,7 +24,34 @@ static_assert(XVS_R_ERR_ICMP_MTU + 1 == XVS_REASONS, "name every reason in kReas
 Metrics counters_metrics(const xvs_counters& c) {
   return {{"packets", c.packets}, {"octets", c.octets}, {"flows", c.flows},
           {"errors", c.errors},   {"syn", c.syn},       {"ack", c.ack},
-          {"fin", c.fin},         {"rst", c.rst}};
+          {"fin", c.fin},         {"rst", c.rst},
+          // xvs's per-service keys: counted only globally here (err_tunnel, too_big).
+          {"tunnel_unsupported", 0}, {"too_big", 0}, {"adjust_failed", 0}};
+}
+
+void add_xvs_global_metrics(Metrics& m) {
+  // xvs key -> ours; nullptr: folded into another counter here (err_tot_len and the header
+  // checks into err_malformed, adjust_failed into err_internal) or not applicable.
+  static constexpr std::pair<const char*, const char*> kAliases[] = {
+      {"err_tot_len", nullptr},
+      {"err_l4_unsupported", "err_protocol"},
+      {"err_icmp_unsupported", "err_icmp"},
+      {"err_service_not_found", "err_no_service"},
+      {"err_backend_invalid", "err_not_ready"},
+      {"err_no_tunnel_port", nullptr},  // refused by the API (validate_destination)
+      {"err_expired", "err_ttl_expired"},
+      {"err_adjust_failed", nullptr},
+      {"err_tunnel_unsupported", "err_tunnel"},
+      {"err_tcp_header", nullptr},
+      {"err_udp_header", nullptr},
+      {"err_icmp_header", nullptr},
+      {"err_cve_2025_37799", nullptr},
+      {"userspace", "watchdog"},
+  };
+  for (const auto& [theirs, ours] : kAliases) {
+    const auto it = ours ? m.find(ours) : m.end();
+    m[theirs] = it == m.end() ? 0 : it->second;
+  }
 }
 
 const char* reason_name(std::uint32_t reason) noexcept {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The maps kept across restarts when Options::pin_path is set (docs/flows.md): the flow
-// table, the table of peers' flows, and "pin_state" (layout version, generation floor).
+// table (with peers' flows), the backend of each generation its entries name, and
+// "pin_state" (layout version, generation floor).
 #pragma once
 
 #include <array>
@@ -11,7 +12,7 @@ struct bpf_object;
 
 namespace xvs::detail {
 
-inline constexpr std::array<const char*, 3> kPinnedMaps{"flows", "shared_flows", "pin_state"};
+inline constexpr std::array<const char*, 3> kPinnedMaps{"flows", "flow_backends", "pin_state"};
 
 // Called with a sentence saying what was discarded and why.
 using PinLog = std::function<void(const std::string&)>;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <xvs/error.hpp>
+#include <xvs/limits.hpp>
 
 namespace xvs::detail {
 namespace {
@@ -18,6 +19,8 @@ void check_unicast(const IPAddr& a, const char* role) {
   if (a.is_unspecified()) invalid(fmt::format("{} address {} is unspecified", role, a));
   if (a.is_loopback()) invalid(fmt::format("{} address {} is a loopback address", role, a));
   if (a.is_multicast()) invalid(fmt::format("{} address {} is a multicast address", role, a));
+  if (is_limited_broadcast(a))
+    invalid(fmt::format("{} address {} is the broadcast address", role, a));
   // The data plane stores IPv4 as ::ffff:a.b.c.d; a mapped IPv6 address would alias it.
   const auto& b = a.bytes();
   if (a.is6() && std::all_of(b.begin(), b.begin() + 10, [](auto x) { return x == 0; }) &&
@@ -27,10 +30,17 @@ void check_unicast(const IPAddr& a, const char* role) {
 }
 
 void check_vlan_id(std::uint16_t id, const std::string& where) {
-  if (id < 1 || id > 4094) invalid(fmt::format("VLAN ID {} in {} is outside 1..4094", id, where));
+  if (id < min_vlan_id || id > max_vlan_id)
+    invalid(fmt::format("VLAN ID {} in {} is outside {}..{}", id, where, min_vlan_id,
+                        max_vlan_id));
 }
 
 }  // namespace
+
+bool is_limited_broadcast(const IPAddr& a) noexcept {
+  const auto& b = a.bytes();
+  return a.is4() && b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255;
+}
 
 void validate_service(const Service& s) {
   check_unicast(s.address, "service");

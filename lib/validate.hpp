@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Argument checks of the public API (DESIGN.md section 2). Each throws
+// Argument checks of the public API (docs/api.md, docs/design.md). Each throws
 // Error{Errc::invalid_argument} naming the offending value; none has side effects.
 #pragma once
 
@@ -7,6 +7,9 @@
 #include <xvs/types.hpp>
 
 namespace xvs::detail {
+
+// 255.255.255.255, IPv4's limited broadcast: never one host.
+bool is_limited_broadcast(const IPAddr&) noexcept;
 
 void validate_service(const Service&);
 void validate_destination(const Destination&);

@@ -78,19 +78,22 @@ mirror=$(awk -v s="$suite" '$3 == s { print $2; exit }' <<<"$sources")
 
 # --- cleanup: every process rooted in the run tree, then every mount below it --------------
 cleanup() {
-  local status=$? pid i
+  local status=$? pid i found
   trap - EXIT INT TERM
   for i in 1 2 3; do
+    found=0
     for pid in $(ls /proc | grep -E '^[0-9]+$'); do
       [[ $(readlink "/proc/$pid/root" 2>/dev/null) == "$run"* ]] || continue
       kill -"$([[ $i -lt 3 ]] && echo TERM || echo KILL)" "$pid" 2>/dev/null || true
+      found=1
     done
-    sleep 0.5
+    ((found)) || break
+    sleep 1
   done
   # Deepest first: bpffs and /run/netns binds below /sys and /run, then the base binds.
-  grep -F " $run/" /proc/self/mounts | awk '{ print $2 }' | sort -r |
+  grep -E " $run(/| )" /proc/self/mounts | awk '{ print $2 }' | sort -r |
     while read -r m; do umount -l "$m" 2>/dev/null || true; done
-  if [[ $keep -eq 0 ]] && ! grep -qF " $run/" /proc/self/mounts; then rm -rf "$run"; fi
+  if [[ $keep -eq 0 ]] && ! grep -qE " $run(/| )" /proc/self/mounts; then rm -rf "$run"; fi
   exit "$status"
 }
 trap cleanup EXIT
@@ -151,6 +154,9 @@ copy() {
   rm -f "$run/.complete"
   printf '%s\n' "$sources" >"$run/etc/apt/sources.list"
   git -c safe.directory="*" clone -q "$checkout" "$run/root/src"
+  # The chroot's / must be a mount point: `ip netns exec` makes / a recursive slave, which
+  # fails (EINVAL) on a plain directory.
+  mount --bind "$run" "$run"
   mount --bind /proc "$run/proc" && mount --rbind /sys "$run/sys" &&
     mount --make-rslave "$run/sys" && mount --bind /dev "$run/dev" &&
     mount --bind /dev/pts "$run/dev/pts" && mount --bind "$debs" "$run/var/cache/apt/archives"

@@ -15,6 +15,10 @@ packages=(
   libclang-rt-14-dev
   # tests and demo: namespaces, traffic, captures
   iproute2 iputils-ping procps kmod curl python3 python3-scapy tshark tcpdump openssl
+  # xvsd's HTTP side (cmd/xvsd/web) and the headless browser check of its console
+  libcpp-httplib-dev nlohmann-json3-dev chromium
+  # docs: the flow-table sweep plot (scripts/plot-flow-sweep.py)
+  python3-matplotlib
   # scale-out (docs/scale-out.md): flow-sharing authentication, route health injection
   libsodium-dev bird2
 )

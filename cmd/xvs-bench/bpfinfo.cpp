@@ -90,18 +90,6 @@ Fd program_map(int prog_fd, const std::string& name) {
   throw Error(Errc::system, fmt::format("xvs-bench: the data plane has no map {}", name));
 }
 
-std::uint64_t count_entries(int map_fd, std::uint32_t key_size) {
-  std::vector<std::uint8_t> a(key_size), b(key_size);
-  std::uint64_t n = 0;
-  const void* prev = nullptr;
-  while (bpf_map_get_next_key(map_fd, prev, a.data()) == 0) {
-    ++n;
-    a.swap(b);
-    prev = b.data();
-  }
-  return n;
-}
-
 const char* map_type_name(std::uint32_t type) {
   switch (type) {
     case BPF_MAP_TYPE_HASH: return "hash";

@@ -35,7 +35,6 @@ struct MapInfo {
 
 std::vector<MapInfo> program_maps(int prog_fd);
 Fd program_map(int prog_fd, const std::string& name);  // throws when the program has none
-std::uint64_t count_entries(int map_fd, std::uint32_t key_size);  // by walking the keys
 
 const char* map_type_name(std::uint32_t type);
 

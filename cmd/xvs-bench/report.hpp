@@ -15,7 +15,7 @@
 
 namespace xvs::bench {
 
-// The targets of issue 6 / DESIGN.md section 8 that apply to a path (0: none).
+// The targets of issue 6 (docs/performance.md) that apply to a path (0: none).
 struct Target {
   double max_ns = 0;
   double max_floor_ratio = 0;

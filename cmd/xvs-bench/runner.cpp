@@ -11,6 +11,7 @@
 
 #include "../../bpf/abi.h"
 #include "bpfinfo.hpp"
+#include "flow_table.hpp"
 #include "verify.hpp"
 
 namespace xvs::bench {
@@ -236,7 +237,8 @@ Fill Runner::fill(const Path& p, std::uint32_t flows) {
   f.flows = flows;
   f.seconds = ns * flows / 1e9;
   Fd map = program_map(program_, "flows");
-  f.entries = count_entries(map.get(), sizeof(xvs_flow_key));
+  const detail::FlowTable table(map.get());
+  f.entries = table.count(XVS_FLOW_NEW) + table.count(XVS_FLOW_ESTABLISHED);
   return f;
 }
 

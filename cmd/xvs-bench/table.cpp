@@ -48,7 +48,7 @@ const char* tunnel_name(TunnelType t) {
   return "l2";
 }
 
-// Targets (issue 6, DESIGN.md section 8).
+// Targets (issue 6; docs/performance.md, "Targets").
 constexpr Target kEstablished{50, 2}, kNewFlow{120, 4}, kForward{100, 4}, kNotVip{20, 0};
 
 }  // namespace

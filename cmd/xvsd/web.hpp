@@ -8,17 +8,16 @@
 #include <string>
 
 #include "status.hpp"
+#include "web/server.hpp"
 
 namespace xvsd::web {
 
-// A running HTTP listener; destroying it stops it.
-class Server {
-public:
-  virtual ~Server() = default;
-};
-
-// Listens on `listen` ("host:port", ":port" for every address) and serves from `source`.
-// Throws std::runtime_error when it cannot listen.
-std::unique_ptr<Server> start(const std::string& listen, StatusSource source);
+// Listens on `listen` and serves from `source`. Besides the Server's "host:port" forms it
+// takes vc5's ":port", meaning every address (IPv6 and, dual-stack, IPv4). Throws xvs::Error
+// when it cannot listen.
+inline std::unique_ptr<Server> start(const std::string& listen, StatusSource source) {
+  const std::string address = listen.starts_with(':') ? "[::]" + listen : listen;
+  return std::make_unique<Server>(address, std::move(source));
+}
 
 }  // namespace xvsd::web

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// balancer [options] <interface> <prefix> <vip> <rip>... — see --help and DESIGN.md section 6.
+// balancer [options] <interface> <prefix> <vip> <rip>... — see --help and docs/design.md.
 #include <csignal>
 #include <chrono>
 #include <cstdio>

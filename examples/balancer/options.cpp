@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "options.hpp"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 
@@ -33,6 +38,42 @@ const char* port_option(xvs::TunnelType tunnel, const xvs::IPAddr& rip) {
   if (tunnel == xvs::TunnelType::GUE) return "-G";
   if (tunnel == xvs::TunnelType::FOU) return rip.is4() ? "-4" : "-6";
   return nullptr;
+}
+
+// Addresses configured on this host's interfaces.
+std::vector<xvs::IPAddr> own_addresses() {
+  std::vector<xvs::IPAddr> out;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return out;
+  for (const ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr) continue;
+    char text[INET6_ADDRSTRLEN] = {};
+    const int family = i->ifa_addr->sa_family;
+    const void* addr = nullptr;
+    if (family == AF_INET) addr = &reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr;
+    if (family == AF_INET6) addr = &reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr;
+    if (addr && inet_ntop(family, addr, text, sizeof text))
+      if (auto ip = xvs::IPAddr::try_parse(text)) out.push_back(*ip);
+  }
+  freeifaddrs(list);
+  return out;
+}
+
+// A peer receives our flow records: one other balancer, never ourselves (we would feed our
+// own records back) nor a group address (anyone on it could read them).
+void check_peers(const Settings& s) {
+  std::vector<xvs::IPAddr> own = own_addresses();
+  own.push_back(s.prefix.addr());
+  if (s.other_prefix) own.push_back(s.other_prefix->addr());
+  own.insert(own.end(), s.vips.begin(), s.vips.end());
+  for (const auto& p : s.peers) {
+    const auto& b = p.bytes();
+    const bool broadcast = p.is4() && b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255;
+    if (p.is_unspecified() || p.is_multicast() || broadcast || p.is_loopback())
+      throw CLI::ValidationError("--peer", p.to_string() + " is not the unicast address of a peer");
+    if (std::find(own.begin(), own.end(), p) != own.end())
+      throw CLI::ValidationError("--peer", p.to_string() + " is this host's own address");
+  }
 }
 
 }  // namespace
@@ -117,6 +158,7 @@ Settings parse_settings(int argc, char** argv) {
     for (const auto& v : parse_all(vips)) s.vips.push_back(v);
     s.rips = parse_all(rips);
     s.peers = parse_all(peers);
+    check_peers(s);
     if (s.flow_port && s.peers.empty())
       throw CLI::ValidationError("--flow-port", "flow sharing needs at least one --peer");
     for (const auto& d : s.destinations())

@@ -10,13 +10,13 @@
 #include <string>
 #include <string_view>
 
-#include <fmt/format.h>
+#include <xvs/export.hpp>
 
 namespace xvs {
 
 // An IPv4 or IPv6 address. A default-constructed IPAddr is invalid.
 // IPv4 addresses order before IPv6 addresses.
-class IPAddr {
+class XVS_API IPAddr {
 public:
   IPAddr() = default;
   static IPAddr v4(const std::array<std::uint8_t, 4>& bytes) noexcept;
@@ -48,7 +48,7 @@ private:
 
 // An address with a prefix length, e.g. "10.1.2.0/24" or "10.1.2.3/24" (host bits are kept, so
 // a prefix can also describe an interface address).
-class Prefix {
+class XVS_API Prefix {
 public:
   Prefix() = default;
   Prefix(const IPAddr& addr, int bits);  // throws Error{Errc::invalid_argument}
@@ -72,28 +72,22 @@ private:
 };
 
 using MAC = std::array<std::uint8_t, 6>;
-std::string to_string(const MAC& mac);  // "02:00:00:00:00:01"
+XVS_API std::string to_string(const MAC& mac);  // "02:00:00:00:00:01"
 
 }  // namespace xvs
 
 template <>
 struct std::hash<xvs::IPAddr> {
-  std::size_t operator()(const xvs::IPAddr& a) const noexcept;
+  XVS_API std::size_t operator()(const xvs::IPAddr& a) const noexcept;
 };
 template <>
 struct std::hash<xvs::Prefix> {
-  std::size_t operator()(const xvs::Prefix& p) const noexcept;
+  XVS_API std::size_t operator()(const xvs::Prefix& p) const noexcept;
 };
 
-template <>
-struct fmt::formatter<xvs::IPAddr> : fmt::formatter<std::string_view> {
-  auto format(const xvs::IPAddr& a, fmt::format_context& ctx) const {
-    return fmt::formatter<std::string_view>::format(a.to_string(), ctx);
-  }
-};
-template <>
-struct fmt::formatter<xvs::Prefix> : fmt::formatter<std::string_view> {
-  auto format(const xvs::Prefix& p, fmt::format_context& ctx) const {
-    return fmt::formatter<std::string_view>::format(p.to_string(), ctx);
-  }
-};
+// The fmt::formatter specialisations (<xvs/format.hpp>) come with this header when fmt is
+// installed, as the API promises; they are header-only, so a program that does not format
+// with fmt needs no fmt on its link line. Define XVS_NO_FMT to leave fmt out entirely.
+#if !defined(XVS_NO_FMT) && __has_include(<fmt/format.h>)
+#include <xvs/format.hpp>
+#endif

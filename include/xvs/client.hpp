@@ -9,13 +9,14 @@
 
 #include <xvs/address.hpp>
 #include <xvs/error.hpp>
+#include <xvs/export.hpp>
 #include <xvs/types.hpp>
 
 namespace xvs {
 
 // A load balancer bound to a set of interfaces. Every method is safe to call from several
 // threads. Failures throw xvs::Error.
-class Client {
+class XVS_API Client {
 public:
   explicit Client(std::vector<std::string> interfaces, Options options = {});
   ~Client();  // detaches XDP, removes everything it created
@@ -47,9 +48,8 @@ public:
   std::vector<std::uint8_t> read_flow();             // empty when none queued
   void write_flow(std::span<const std::uint8_t>);
 
-  class Impl;
-
 private:
+  class Impl;  // lib/client.cpp; not part of the API
   std::unique_ptr<Impl> impl_;
 };
 

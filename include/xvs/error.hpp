@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <xvs/export.hpp>
+
 namespace xvs {
 
 enum class Errc {
@@ -17,7 +19,7 @@ enum class Errc {
 };
 
 // Every failure of the library is thrown as an Error; what() names the offending value.
-class Error : public std::runtime_error {
+class XVS_API Error : public std::runtime_error {
 public:
   Error(Errc code, const std::string& what);
   Errc code() const noexcept { return code_; }
@@ -27,6 +29,6 @@ private:
 };
 
 // Lower-case name of an error code ("invalid_argument", ...).
-const char* to_string(Errc) noexcept;
+XVS_API const char* to_string(Errc) noexcept;
 
 }  // namespace xvs

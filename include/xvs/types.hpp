@@ -10,14 +10,17 @@
 #include <vector>
 
 #include <xvs/address.hpp>
+#include <xvs/export.hpp>
 
 namespace xvs {
 
 enum class Protocol : std::uint8_t { TCP = 0x06, UDP = 0x11 };
 enum class TunnelType : std::uint8_t { None = 0, IPIP = 1, GRE = 2, FOU = 3, GUE = 4 };
 
-const char* to_string(Protocol) noexcept;    // "tcp", "udp", "unknown"
-const char* to_string(TunnelType) noexcept;  // "none", "ipip", "gre", "fou", "gue", "unknown"
+// "tcp", "udp", "unknown"
+XVS_API const char* to_string(Protocol) noexcept;
+// "none", "ipip", "gre", "fou", "gue", "unknown"
+XVS_API const char* to_string(TunnelType) noexcept;
 
 // A virtual service: clients connect to address:port over protocol.
 struct Service {
@@ -83,7 +86,7 @@ struct Config {
   bool operator==(const Config&) const = default;
 };
 
-class Logger {
+class XVS_API Logger {
 public:
   virtual ~Logger() = default;
   virtual void debug(std::string_view msg,

@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <xvs/xvs.hpp>
+#include <xvs/xvs.hpp>  // with fmt installed, <xvs/address.hpp> brings the formatters
 
 namespace {
 

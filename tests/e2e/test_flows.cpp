@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <filesystem>
 #include <mutex>
 
@@ -19,6 +20,7 @@
 
 #include "../support/netns.hpp"
 #include "dataplane.hpp"
+#include "flow_table.hpp"
 #include "flows.hpp"
 
 using namespace xvs;
@@ -98,12 +100,11 @@ detail::FlowRecord flow(std::uint16_t client_port, const char* backend = "10.0.0
   return r;
 }
 
+// Peers' flows (write_flow) in the flow table pinned at `path`.
 std::size_t pinned_entries(const std::string& path) {
   int fd = bpf_obj_get(path.c_str());
   if (fd < 0) return 0;
-  std::size_t n = 0;
-  xvs_flow_key key{};
-  for (const void* prev = nullptr; bpf_map_get_next_key(fd, prev, &key) == 0; prev = &key) ++n;
+  std::size_t n = detail::FlowTable(fd).count(XVS_FLOW_PEER);
   close(fd);
   return n;
 }
@@ -141,7 +142,7 @@ TEST_CASE("write_flow refuses bad records and stores nothing; good ones land in 
   Fixture fx;
   Client c({"v0"}, options(fx.pins()));
   configure(c);
-  const std::string shared = fx.pins() + "/shared_flows";
+  const std::string shared = fx.pins() + "/flows";
   CHECK(c.read_flow().empty());
 
   auto good = detail::encode_flow(flow(50000));
@@ -168,16 +169,39 @@ TEST_CASE("write_flow refuses bad records and stores nothing; good ones land in 
   CHECK(write_error(c, detail::encode_flow(flow(50002, "10.0.0.99"))) == Errc::invalid_argument);
   CHECK(pinned_entries(shared) == 1);
 
-  // Sharing counters are part of the global metrics.
+  // Forged and replayed records: a source no client can have, and a time too old (a
+  // capture replayed later) or too far ahead. A fresh timed record is taken.
+  const auto now = static_cast<std::uint32_t>(std::time(nullptr));
+  for (const char* forged : {"127.0.0.1", "255.255.255.255", "192.0.2.10"}) {
+    auto r = flow(50003);
+    r.client = IPAddr::parse(forged);
+    r.seen = now;
+    CAPTURE(forged);
+    CHECK(write_error(c, detail::encode_flow(r)) == Errc::invalid_argument);
+  }
+  auto stale = flow(50004);
+  stale.seen = now - 3600;
+  CHECK(write_error(c, detail::encode_flow(stale)) == Errc::invalid_argument);
+  auto ahead = flow(50005);
+  ahead.seen = now + 3600;
+  CHECK(write_error(c, detail::encode_flow(ahead)) == Errc::invalid_argument);
+  CHECK(pinned_entries(shared) == 1);
+  auto fresh = flow(50006);
+  fresh.seen = now - 2;
+  c.write_flow(detail::encode_flow(fresh));
+  CHECK(pinned_entries(shared) == 2);
+
+  // Sharing counters are part of the global metrics; every refusal above is counted.
   auto m = c.info().metrics;
-  for (const char* key :
-       {"flows_queued", "flow_queue_full", "flows_expired", "shared_hits", "flows_rebound"})
+  for (const char* key : {"flows_queued", "flow_queue_full", "flows_expired",
+                          "flow_records_refused", "shared_hits", "flows_rebound"})
     CHECK(m.count(key) == 1);
+  CHECK(m["flow_records_refused"] == 7 + 5);
 }
 
 TEST_CASE("pinned flow tables outlive the Client; incompatible pins are discarded, logged") {
   Fixture fx;
-  const std::string shared = fx.pins() + "/shared_flows";
+  const std::string shared = fx.pins() + "/flows";
   std::uint32_t first_floor = 0;
   {
     Client c({"v0"}, options(fx.pins()));

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Control-plane misuse: every public method with arguments breaking each validation rule of
-// DESIGN.md, or naming what does not exist, throws the documented Errc and leaves services,
+// docs/api.md, or naming what does not exist, throws the documented Errc and leaves services,
 // destinations, VIPs and config exactly as they were; the destination capacity is exact.
 #include <catch2/catch.hpp>
 

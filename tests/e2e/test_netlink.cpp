@@ -12,6 +12,8 @@
 #include <exception>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 #include <fmt/format.h>
@@ -127,6 +129,55 @@ std::vector<unsigned long> raw_rx_queues(const char* table, unsigned protocol) {
       out.push_back(std::stoul(queues.substr(queues.find(':') + 1), nullptr, 16));
   }
   return out;
+}
+
+// A counter of this namespace's /proc/thread-self/net/<file>: in "snmp" the field `name` of
+// the row `row` ("Icmp"), in "snmp6" the line `name`, in "dev" the transmitted packets of the
+// interface `name`.
+unsigned long net_counter(const std::string& file, const std::string& row,
+                          const std::string& name) {
+  std::ifstream in("/proc/thread-self/net/" + file);
+  std::string line;
+  if (file == "snmp") {
+    std::string header;
+    while (std::getline(in, header) && std::getline(in, line)) {
+      if (header.rfind(row + ":", 0) != 0) continue;
+      std::istringstream names(header), values(line);
+      std::string n, v;
+      while (names >> n && values >> v)
+        if (n == name) return std::stoul(v);
+    }
+  } else if (file == "snmp6") {
+    std::string n;
+    unsigned long v = 0;
+    while (in >> n >> v)
+      if (n == name) return v;
+  } else if (file == "dev") {
+    while (std::getline(in, line)) {
+      const auto colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      std::istringstream head(line.substr(0, colon));
+      std::string ifname;
+      head >> ifname;
+      if (ifname != name) continue;
+      std::istringstream fields(line.substr(colon + 1));
+      unsigned long v = 0;
+      for (int i = 0; i < 10; ++i) fields >> v;  // rx: 8 fields, then tx bytes, tx packets
+      return v;
+    }
+  }
+  throw std::runtime_error(fmt::format("no counter {} {} in {}", row, name, file));
+}
+
+// Polls `done` every 10 ms for at most `limit`; true when it held.
+template <class F>
+bool eventually(F done, std::chrono::milliseconds limit = std::chrono::seconds(3)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
 }
 
 }  // namespace
@@ -248,14 +299,17 @@ TEST_CASE("Pinger resolves an IPv6 link-local neighbour (a router) on the given 
   ScopedNetns::sh("ip -6 route add fe80::99:2/128 dev vx");
   const IPAddr router = ip("fe80::99:2");
   const auto resolved = [&] {
-    const Neighbour* nb = neighbour(dump_network(), router);
+    const NetSnapshot net = dump_network();  // neighbour() points into it
+    const Neighbour* nb = neighbour(net, router);
     return nb != nullptr && nb->usable && nb->mac == peer_mac &&
            nb->ifindex == interface_index("va");
   };
   Pinger pinger;
-  // Without the interface the request leaves by the other link, unanswered.
+  // Without the interface the request leaves by the other link, unanswered: once a packet
+  // left on vx, the neighbour on va is still unknown.
+  const unsigned long vx_sent = net_counter("dev", "", "vx");
   pinger.ping(router);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  REQUIRE(eventually([&] { return net_counter("dev", "", "vx") > vx_sent; }));
   CHECK_FALSE(resolved());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   while (std::chrono::steady_clock::now() < deadline && !resolved()) {
@@ -290,7 +344,16 @@ TEST_CASE("Pinger makes the kernel resolve a neighbour") {
   CHECK(mac_of(net, peer6) == peer_mac);
 
   // The peer answers every echo request; the sockets' filters keep the replies from queueing.
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The kernel counts an echo reply after handing it to the raw sockets, so once the counters
+  // show the replies to one more pair of pings, those replies have met the filters.
+  const unsigned long replies4 = net_counter("snmp", "Icmp", "InEchoReps");
+  const unsigned long replies6 = net_counter("snmp6", "", "Icmp6InEchoReplies");
+  pinger.ping(peer4);
+  pinger.ping(peer6);
+  REQUIRE(eventually([&] {
+    return net_counter("snmp", "Icmp", "InEchoReps") > replies4 &&
+           net_counter("snmp6", "", "Icmp6InEchoReplies") > replies6;
+  }));
   CHECK(raw_rx_queues("raw", 1) == std::vector<unsigned long>{0});
   CHECK(raw_rx_queues("raw6", 58) == std::vector<unsigned long>{0});
 }

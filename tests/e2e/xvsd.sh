@@ -19,7 +19,7 @@ xvsd=$1
 here=$(cd "$(dirname "$0")" && pwd)
 [[ $(id -u) -eq 0 ]] || { echo "SKIPPED: needs root"; exit 77; }
 [[ -x $xvsd ]] || { echo "SKIPPED: no xvsd binary at $xvsd"; exit 77; }
-for tool in curl ip python3 openssl; do
+for tool in curl ip python3 openssl /usr/bin/chromium; do
   command -v "$tool" >/dev/null || { echo "SKIPPED: $tool missing"; exit 77; }
 done
 # shellcheck source=lib/netns.sh
@@ -121,6 +121,19 @@ http_names cl "http://$NET_VIP4/" 30 >"$answers"
 [[ $(tally "$answers") == *FAIL=0 && $(tally "$answers") == *b1=*b2=*b3=* ]] ||
   fail "before: $(tally "$answers")"
 pass "30 requests before any failure: $(tally "$answers")"
+
+# The console of this xvsd (its web server listens on vc5's default :80 in the balancer's
+# namespace) in headless Chromium, with client traffic flowing so that rates show: one VIP,
+# every backend up. The screenshot is left in the test's working directory.
+net_spawn cl "$NET_TMP/traffic.log" bash -c "for i in \$(seq 400); do
+  curl -gs --noproxy '*' --max-time 1 http://$NET_VIP4/ >/dev/null; sleep 0.05; done"
+traffic_pid=$NET_PID
+nsx lb env TMPDIR="$NET_TMP" "$NET_PY" "$here/../xvsd-web/console_check.py" \
+  "http://127.0.0.1:80/" "$NET_TMP/console.png" --vips 1 --backends-down 0 --timeout 20 ||
+  fail "the console of the running xvsd"
+net_stop "$traffic_pid" >/dev/null || true
+cp "$NET_TMP/console.png" "$PWD/xvsd-console.png"
+pass "console in headless Chromium: live rates, every backend up ($PWD/xvsd-console.png)"
 
 # An established connection, then its backend's health server stops.
 actor_start conn cl "$NET_PY" "$NET_LIB_DIR/linechat.py" "$NET_VIP4" "$NET_LINE_PORT"

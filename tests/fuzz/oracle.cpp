@@ -35,7 +35,11 @@ bool parse_l4(View f, Packet& p, std::size_t end) {
     return true;
   }
   if (p.proto == IPPROTO_UDP) {
+    // RFC 768: the length covers header and data, so 8 up to the IP payload (a shorter one
+    // leaves trailing bytes the receiver trims; a longer one claims bytes that are not there).
     if (p.l4 + 8 > end) return false;
+    const std::size_t length = get16(f, p.l4 + 4);
+    if (length < 8 || p.l4 + length > end) return false;
   } else if (p.proto == IPPROTO_TCP) {
     if (p.l4 + 20 > end) return false;
     const std::size_t doff = f[p.l4 + 12] >> 4;

@@ -5,6 +5,8 @@
 # timeout-*) in the working directory.
 #
 #   run.sh <fuzz-binary> <seconds> <max_len> <seeds-dir>
+#
+# The libFuzzer seed rotates each run (printed); XVS_FUZZ_SEED pins it to replay a run.
 set -euo pipefail
 binary=$1
 seconds=$2
@@ -14,7 +16,9 @@ corpus=$(mktemp -d /tmp/xvs-fuzz.XXXXXX)
 trap 'rm -rf "$corpus"' EXIT
 # New inputs go to the first directory, so the seeds in the source tree stay as they are.
 # The progress lines (one per new input) are left out of the log.
+seed=${XVS_FUZZ_SEED:-$(( $(od -An -N4 -tu4 /dev/urandom) % 4294967295 + 1 ))}
+echo "fuzz: seed $seed (XVS_FUZZ_SEED=$seed reproduces this run)"
 set +e
-"$binary" -max_total_time="$seconds" -timeout=10 -seed=1 -max_len="$max_len" -print_final_stats=1 \
+"$binary" -max_total_time="$seconds" -timeout=10 -seed="$seed" -max_len="$max_len" -print_final_stats=1 \
   "$corpus" "$seeds" 2>&1 | grep -v -e '	NEW ' -e '	REDUCE ' -e '	pulse '
 exit "${PIPESTATUS[0]}"

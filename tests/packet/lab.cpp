@@ -161,6 +161,8 @@ void Lab::write_dest(const Svc& svc, const Dest& d) {
   hop.resolved = d.backend.ready;
   if (d.backend.hop) hop = *d.backend.hop;
   dp.set_dest(d.index, dest_entry(config, &hop, svc.slot, d.generation));
+  // As the Client does for every destination: the generation names its backend.
+  flows.name_backend(d.generation, to_abi(d.backend.address));
 }
 
 void Lab::set_service(const Service& s, const std::vector<Backend>& backends) {
@@ -318,19 +320,10 @@ xvs_flow_key Lab::flow_key(const FrameSpec& s) {
   return key;
 }
 
-std::optional<xvs_flow> Lab::flow(const FrameSpec& s) const {
-  xvs_flow_key key = flow_key(s);
-  xvs_flow value{};
-  if (bpf_map_lookup_elem(dp.map_fd("flows"), &key, &value) != 0) return std::nullopt;
-  return value;
-}
+std::optional<xvs_flow> Lab::flow(const FrameSpec& s) const { return flows.find(flow_key(s)); }
 
 std::size_t Lab::flow_count() const {
-  int fd = dp.map_fd("flows");
-  std::size_t n = 0;
-  xvs_flow_key key{};
-  for (const void* prev = nullptr; bpf_map_get_next_key(fd, prev, &key) == 0; prev = &key) ++n;
-  return n;
+  return flows.count(XVS_FLOW_NEW) + flows.count(XVS_FLOW_ESTABLISHED);
 }
 
 std::uint64_t Lab::reasons_total() const {

@@ -16,6 +16,7 @@
 #include <xvs/types.hpp>
 
 #include "dataplane.hpp"
+#include "flow_table.hpp"
 #include "frame.hpp"
 #include "netinfo.hpp"
 #include "tunnel_frames.hpp"
@@ -116,6 +117,7 @@ public:
   explicit Lab(std::uint32_t flows_per_cpu = 4096, std::span<const std::uint8_t> object = {});
 
   detail::Dataplane dp;
+  detail::FlowTable flows{dp.map_fd("flows"), dp.map_fd("flow_backends")};
 
   void heartbeat(std::int64_t offset_ns = 0, std::uint32_t flags = 0);  // now + offset
   // The host end of the health-check pair, written by heartbeat() when set (nat.h).
@@ -140,8 +142,9 @@ public:
   Run run_program(const char* name, const Bytes& frame);  // another program, e.g. "xvs_nat"
 
   static xvs_flow_key flow_key(const FrameSpec&);
-  std::optional<xvs_flow> flow(const FrameSpec&) const;
-  std::size_t flow_count() const;
+  std::optional<xvs_flow> flow(const FrameSpec&) const;  // this node's entry, not a peer's
+  void set_flow(const FrameSpec& s, const xvs_flow& f) { flows.put(flow_key(s), f); }
+  std::size_t flow_count() const;  // this node's entries
   std::uint64_t reason(std::uint32_t r) const { return dp.reasons().count[r]; }
   std::uint64_t reasons_total() const;
 

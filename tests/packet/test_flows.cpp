@@ -185,7 +185,7 @@ TEST_CASE("flow hits refresh the entry's timestamp at most about once a second")
   xvs_flow aged = first;
   aged.seen_ns -= 2000000000;
   xvs_flow_key key = Lab::flow_key(u);
-  REQUIRE(bpf_map_update_elem(lab.dp.map_fd("flows"), &key, &aged, BPF_EXIST) == 0);
+  lab.flows.put(key, aged);
   forward(lab, u);
   CHECK(lab.flow(u)->seen_ns >= first.seen_ns);
 }

@@ -91,7 +91,7 @@ TEST_CASE("a too-big error follows its flow's entry, not Maglev, and touches no 
   const xvs_flow_key key = Lab::flow_key(data);
   xvs_flow aged = *lab.flow(data);
   aged.seen_ns -= 5000000000ull;
-  REQUIRE(bpf_map_update_elem(lab.dp.map_fd("flows"), &key, &aged, BPF_EXIST) == 0);
+  lab.flows.put(key, aged);
 
   // Backend n takes no new flows: Maglev now places this flow elsewhere, as a lab without
   // the entry shows.
@@ -146,7 +146,7 @@ TEST_CASE("a too-big error follows a flow entry re-bound to its backend by addre
   xvs_flow old = *lab.flow(data);
   old.dest = 777;
   old.generation = 4242;
-  REQUIRE(bpf_map_update_elem(lab.dp.map_fd("flows"), &key, &old, BPF_EXIST) == 0);
+  lab.flows.put(key, old);
   lab.set_service(s, more);
   const std::uint16_t index = lab.dest_index(s, more[n - 1].address);
   xvs_dest d{};

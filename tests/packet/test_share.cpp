@@ -169,7 +169,7 @@ TEST_CASE("a flow entry of another numbering is re-bound to its backend by addre
   xvs_flow old = *t.lab.flow(in);
   old.dest = 777;
   old.generation = 4242;
-  REQUIRE(bpf_map_update_elem(t.lab.dp.map_fd("flows"), &key, &old, BPF_EXIST) == 0);
+  t.lab.flows.put(key, old);
   t.lab.set_service(t.svc, more);
 
   SECTION("bound: back to its backend, and the entry is updated") {
@@ -200,7 +200,7 @@ TEST_CASE("flows are queued when created and when a refresh starts a new period"
   int n = forward(t.lab, in);
   auto e = t.maps.pop_recent(now_ns());
   REQUIRE(e.has_value());
-  detail::FlowRecord r = detail::flow_record(*e);
+  detail::FlowRecord r = detail::flow_record(*e, 0);
   CHECK(r.client == in.saddr);
   CHECK(r.client_port == in.sport);
   CHECK(r.vip == in.daddr);
@@ -216,11 +216,11 @@ TEST_CASE("flows are queued when created and when a refresh starts a new period"
   xvs_flow_key key = Lab::flow_key(in);
   xvs_flow aged = *t.lab.flow(in);
   aged.seen_ns -= 5000000000ull;
-  REQUIRE(bpf_map_update_elem(t.lab.dp.map_fd("flows"), &key, &aged, BPF_EXIST) == 0);
+  t.lab.flows.put(key, aged);
   forward(t.lab, in);
   e = t.maps.pop_recent(now_ns());
   REQUIRE(e.has_value());
-  CHECK(detail::flow_record(*e) == r);
+  CHECK(detail::flow_record(*e, 0) == r);
   CHECK(t.maps.counters().queued == 2);
 }
 
@@ -232,7 +232,7 @@ TEST_CASE("a promoted peer's flow is queued with this node's backend") {
   forward(t.lab, in);
   auto e = t.maps.pop_recent(now_ns());
   REQUIRE(e.has_value());
-  CHECK(detail::flow_record(*e).backend == t.bs[peer - 1].address);
+  CHECK(detail::flow_record(*e, 0).backend == t.bs[peer - 1].address);
 }
 
 TEST_CASE("nothing is queued until read_flow() switches queueing on") {

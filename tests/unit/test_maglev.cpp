@@ -10,7 +10,6 @@
 #include "maglev.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <random>
 #include <string>
@@ -209,16 +208,6 @@ TEST_CASE("small and invalid table sizes", "[maglev]") {
   }
 }
 
-// A loose guard against an accidentally quadratic build (it takes about 0.15 ms here; the
-// control plane rebuilds tables whenever a backend changes).
-TEST_CASE("255 backends build quickly", "[maglev]") {
-  const auto in = backends(255);
-  auto best = std::chrono::nanoseconds::max();
-  for (int i = 0; i < 5; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    const auto table = maglev_table(in, kSize);
-    best = std::min(best, std::chrono::steady_clock::now() - start);
-    REQUIRE(table.size() == kSize);
-  }
-  CHECK(best < std::chrono::milliseconds(5));
-}
+// How long a build takes is measured, not asserted here (a loaded or instrumented machine is
+// slower): xvs-bench's control/maglev/* figures, with a 1 ms target for 255 backends
+// (docs/performance.md).

@@ -12,7 +12,48 @@ TEST_CASE("counters_metrics names every counter", "[metrics]") {
   xvs_counters c{1, 2, 3, 4, 5, 6, 7, 8};
   xvs::Metrics m = counters_metrics(c);
   CHECK(m == xvs::Metrics{{"packets", 1}, {"octets", 2}, {"flows", 3}, {"errors", 4},
-                          {"syn", 5},     {"ack", 6},    {"fin", 7},   {"rst", 8}});
+                          {"syn", 5},     {"ack", 6},    {"fin", 7},   {"rst", 8},
+                          {"tunnel_unsupported", 0}, {"too_big", 0}, {"adjust_failed", 0}});
+}
+
+// Both key sets: ours, and those of xvs v0.2.10 (its bpf_counter.metrics() and
+// bpf_global.metrics()), so that dashboards built on either keep working.
+TEST_CASE("metrics carry our keys and xvs's", "[metrics]") {
+  const std::set<std::string> ours_counters{"packets", "octets", "flows", "errors",
+                                            "syn",     "ack",    "fin",   "rst"};
+  const std::set<std::string> xvs_counters_keys{"packets", "octets", "flows", "errors",
+                                                "syn", "ack", "fin", "rst",
+                                                "tunnel_unsupported", "too_big",
+                                                "adjust_failed"};  // + current (Client)
+  const xvs::Metrics per_service = counters_metrics(xvs_counters{});
+  for (const auto& k : ours_counters) CHECK(per_service.count(k) == 1);
+  for (const auto& k : xvs_counters_keys) CHECK(per_service.count(k) == 1);
+
+  xvs_reasons r{};
+  for (std::uint32_t i = 0; i < XVS_REASONS; ++i) r.count[i] = 100 + i;
+  xvs::Metrics global = counters_metrics(xvs_counters{});
+  add_reason_metrics(global, r);
+  add_xvs_global_metrics(global);
+  const std::set<std::string> xvs_global{
+      "err_malformed", "err_tot_len", "err_l4_unsupported", "err_icmp_unsupported",
+      "err_fragmented", "err_service_not_found", "err_no_backend", "err_backend_invalid",
+      "err_no_tunnel_port", "err_expired", "err_adjust_failed", "err_tunnel_unsupported",
+      "err_tcp_header", "err_udp_header", "err_icmp_header", "err_internal",
+      "err_cve_2025_37799", "not_ip", "not_a_vip", "probe_reply", "userspace",
+      "icmp_echo_request", "too_big", "packets", "octets", "flows", "errors", "syn", "ack",
+      "fin", "rst"};  // + current (Client)
+  for (const auto& k : xvs_global) {
+    CAPTURE(k);
+    CHECK(global.count(k) == 1);
+  }
+  for (std::uint32_t i = 0; i < XVS_REASONS; ++i) CHECK(global.count(reason_name(i)) == 1);
+  // The aliases read our counters.
+  CHECK(global.at("err_l4_unsupported") == 100 + XVS_R_ERR_PROTOCOL);
+  CHECK(global.at("err_service_not_found") == 100 + XVS_R_ERR_NO_SERVICE);
+  CHECK(global.at("err_expired") == 100 + XVS_R_ERR_TTL);
+  CHECK(global.at("err_tunnel_unsupported") == 100 + XVS_R_ERR_TUNNEL);
+  CHECK(global.at("userspace") == 100 + XVS_R_WATCHDOG);
+  CHECK(global.at("err_tot_len") == 0);
 }
 
 TEST_CASE("add_reason_metrics gives each reason its documented name", "[metrics]") {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Argument validation of the public API: each rule of DESIGN.md section 2 rejects with
+// Argument validation of the public API: each rule of docs/api.md ("Validation rules") rejects with
 // Errc::invalid_argument and a message naming the value.
 #include <catch2/catch.hpp>
 
@@ -50,6 +50,7 @@ TEST_CASE("a service needs a usable unicast address, a port and TCP or UDP") {
   rejects([] { validate_service(svc("::1")); }, "::1 is a loopback");
   rejects([] { validate_service(svc("224.0.0.5")); }, "224.0.0.5 is a multicast");
   rejects([] { validate_service(svc("ff02::1")); }, "ff02::1 is a multicast");
+  rejects([] { validate_service(svc("255.255.255.255")); }, "255.255.255.255 is the broadcast");
   rejects([] { validate_service(svc("::ffff:192.0.2.1")); },
           "::ffff:192.0.2.1 is IPv4-mapped; give the IPv4 address 192.0.2.1");
   rejects([] { validate_service(svc("192.0.2.1", 0)); }, "port 0");
@@ -66,6 +67,7 @@ TEST_CASE("a destination needs a usable address and, for FOU and GUE, a tunnel p
   rejects([] { validate_destination(Destination{}); }, "not set");
   rejects([] { validate_destination(dst("0.0.0.0")); }, "unspecified");
   rejects([] { validate_destination(dst("127.0.0.2")); }, "127.0.0.2 is a loopback");
+  rejects([] { validate_destination(dst("255.255.255.255")); }, "is the broadcast");
   rejects([] { validate_destination(dst("239.1.1.1")); }, "multicast");
   rejects([] { validate_destination(dst("::ffff:10.0.0.2")); }, "IPv4-mapped");
   rejects([] { validate_destination(dst("10.0.0.2", TunnelType::FOU)); }, "fou tunnel needs");
