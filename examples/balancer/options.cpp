@@ -133,6 +133,14 @@ Settings parse_settings(int argc, char** argv) {
       ->check(address_check)
       ->allow_extra_args(false)
       ->needs(flow_port);
+  // Flows from the network are trusted only when they open under the shared key
+  // (cmd/xvsd/share, docs/scale-out.md): a stranger could otherwise pin clients' flows.
+  auto* flow_key = app.add_option("--flow-key", s.flow_key,
+                                  "File with the peers' shared key (64 hex digits); datagrams "
+                                  "not sealed with it are dropped")
+                       ->check(CLI::ExistingFile)
+                       ->needs(flow_port);
+  flow_port->needs(flow_key);
   app.add_option("--pin", s.pin_path,
                  "bpffs directory keeping the flow tables across restarts");
 
@@ -151,6 +159,8 @@ Settings parse_settings(int argc, char** argv) {
     s.rips = parse_all(rips);
     s.peers = parse_all(peers);
     check_peers(s);
+    if (s.flow_port && s.peers.empty())
+      throw CLI::ValidationError("--flow-port", "flow sharing needs at least one --peer");
     for (const auto& d : s.destinations())
       if (const char* option = port_option(s.tunnel, d.address); option && d.tunnel_port == 0)
         throw CLI::ValidationError(

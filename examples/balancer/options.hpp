@@ -27,6 +27,7 @@ struct Settings {
   unsigned interval = 1;                   // seconds between statistics
   std::vector<xvs::IPAddr> peers;          // --peer: balancers to send our flows to
   std::uint16_t flow_port = 0;             // --flow-port: UDP port of flow sharing; 0 = off
+  std::string flow_key;                    // --flow-key: file with the peers' shared key
   std::string pin_path;                    // --pin: Options::pin_path
 
   xvs::Options client_options() const;

@@ -35,12 +35,14 @@ expect 2 "port" -p 0 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
 expect 2 "other" -P 10.0.0.3/24 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
 expect 2 "interval" -i 0 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
 expect 2 "needs -4 PORT" -t fou eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
-expect 2 "not the unicast address of a peer" --flow-port 7000 --peer 0.0.0.0 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
-expect 2 "not the unicast address of a peer" --flow-port 7000 --peer ff02::1 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
-expect 2 "not the unicast address of a peer" --flow-port 7000 --peer 255.255.255.255 eth0 10.0.0.2/24 192.0.2.1 \
+expect 2 "not the unicast address of a peer" --flow-port 7000 --flow-key /dev/null --peer 0.0.0.0 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
+expect 2 "not the unicast address of a peer" --flow-port 7000 --flow-key /dev/null --peer ff02::1 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
+expect 2 "not the unicast address of a peer" --flow-port 7000 --flow-key /dev/null --peer 255.255.255.255 eth0 10.0.0.2/24 192.0.2.1 \
   10.0.0.11
-expect 2 "own address" --flow-port 7000 --peer 10.0.0.2 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
-expect 2 "own address" --flow-port 7000 --peer 192.0.2.1 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
+expect 2 "own address" --flow-port 7000 --flow-key /dev/null --peer 10.0.0.2 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
+expect 2 "own address" --flow-port 7000 --flow-key /dev/null --peer 192.0.2.1 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
+# Flows from the network are only taken when sealed with the shared key (docs/scale-out.md).
+expect 2 "requires --flow-key" --flow-port 7000 --peer 10.0.0.3 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
 pass "bad arguments: exit 2 with a message naming them"
 
 net_up 1

@@ -4,7 +4,7 @@
 # xvs-e2e-driver on the same bridge, six backends. The client routes the VIP via A.
 # Each of two trials:
 #  - A and B serve the line port with b1..b3; with sharing on, each runs the flow exchange of
-#    examples/balancer towards the other (share PORT PEER);
+#    examples/balancer towards the other (share PORT SELF KEYFILE PEER, authenticated);
 #  - 20 long-lived TCP connections are opened through A and answer;
 #  - the backend set becomes b1..b6 on both, so Maglev would move many of those flows;
 #  - the client's route moves to B, and every connection sends again.
@@ -43,7 +43,7 @@ ask() {
   [[ $HEARD == ok* ]] || fail "$actor: $*: $HEARD"
 }
 
-# b_counted WHAT N: B's exchange has counted at least N datagrams as WHAT (received, bad);
+# b_counted WHAT N: B's exchange has counted at least N as WHAT (records, unknown_peer, ...);
 # HEARD holds its report.
 b_counted() {
   actor_say "$B" shared
@@ -84,8 +84,9 @@ trial() {
     ask "$actor" ready "$svc" 30
   done
   if [[ $mode == on ]]; then
-    ask "$A" share "$flow_port" "$b"
-    ask "$B" share "$flow_port" "$a"
+    od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$NET_TMP/share.key"
+    ask "$A" share "$flow_port" "$a" "$NET_TMP/share.key" "$b"
+    ask "$B" share "$flow_port" "$b" "$NET_TMP/share.key" "$a"
   fi
   "${ip[@]}" -n "${NET_PREFIX}cl" route replace "$vip/$bits" via "$a"
 
@@ -101,11 +102,12 @@ trial() {
   pass "IPv$family sharing $mode: $conns connections through A on ${owners[*]}"
 
   if [[ $mode == on ]]; then
-    wait_for 15 b_counted received "$conns" || fail "B received too few records from A: $HEARD"
+    wait_for 15 b_counted records "$conns" || fail "B received too few records from A: $HEARD"
     pass "IPv$family sharing on: B has A's records ($HEARD)"
     send_junk
-    wait_for 5 b_counted bad 2 || fail "B did not count the 2 bad datagrams: $HEARD"
-    pass "IPv$family sharing on: B counted and ignored 2 bad datagrams ($HEARD)"
+    # From the client, which is no peer: dropped before any decryption.
+    wait_for 5 b_counted unknown_peer 2 || fail "B did not count the 2 stranger's datagrams: $HEARD"
+    pass "IPv$family sharing on: B counted and dropped 2 datagrams from a non-peer ($HEARD)"
   fi
   for actor in "$A" "$B"; do
     ask "$actor" set "$svc" "${all[@]}"

@@ -71,9 +71,10 @@ bool Announcer::withdraw_all(std::chrono::milliseconds limit) {
   const auto wanted = ++generation_;
   dirty_ = true;
   changed_.notify_all();
-  return applied_.wait_for(lock, limit, [&] {
-    return applied_generation_ >= wanted && state_.in_sync && state_.announced.empty();
-  });
+  // Done when BIRD took it, or gave up early when BIRD could not be told (not running: it
+  // announces nothing anyway once it is gone, and shutdown should not wait for it).
+  applied_.wait_for(lock, limit, [&] { return attempted_generation_ >= wanted; });
+  return applied_generation_ >= wanted && state_.in_sync && state_.announced.empty();
 }
 
 AnnouncerState Announcer::state() const {
@@ -106,6 +107,7 @@ void Announcer::run() {
       last_logged_error_ = error;
     }
     lock.lock();
+    attempted_generation_ = generation;
     if (error.empty()) {
       state_.announced = want;
       state_.in_sync = true;
@@ -116,6 +118,7 @@ void Announcer::run() {
     }
     state_.in_sync = false;
     state_.error = error;
+    applied_.notify_all();
     // Retry after a while, or at once when something changes meanwhile.
     changed_.wait_for(lock, settings_.retry, [&] { return stop_ || generation_ != generation; });
     dirty_ = true;

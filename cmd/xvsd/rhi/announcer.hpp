@@ -53,7 +53,8 @@ public:
   void vip_removed(const xvs::IPAddr& vip) override;
 
   void release();  // start announcing the healthy VIPs
-  // Withdraws everything and waits (at most `limit`) until BIRD has taken it; true if it has.
+  // Withdraws everything and waits (at most `limit`) until BIRD has taken it or could not be
+  // reached; true when BIRD took it.
   bool withdraw_all(std::chrono::milliseconds limit);
   AnnouncerState state() const;
 
@@ -67,7 +68,7 @@ private:
   std::condition_variable changed_, applied_;
   std::set<xvs::IPAddr> healthy_;
   bool held_ = true, withdrawn_ = false, stop_ = false, dirty_ = true;
-  std::uint64_t generation_ = 0, applied_generation_ = 0;
+  std::uint64_t generation_ = 0, applied_generation_ = 0, attempted_generation_ = 0;
   AnnouncerState state_;
   std::string last_logged_error_;
   std::thread thread_;

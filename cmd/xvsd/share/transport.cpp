@@ -63,6 +63,16 @@ xvs::IPAddr address_of(const sockaddr_storage& s) {
 
 }  // namespace
 
+std::string summary(const FlowShareStatus& s) {
+  return "sent " + std::to_string(s.sent) + ", records_sent " + std::to_string(s.records_sent) +
+         ", accepted " + std::to_string(s.accepted) + ", records " + std::to_string(s.records) +
+         ", refused " + std::to_string(s.refused) + ", malformed " + std::to_string(s.malformed) +
+         ", unknown_peer " + std::to_string(s.unknown_peer) + ", rate_limited " +
+         std::to_string(s.rate_limited) + ", forged " + std::to_string(s.forged) +
+         ", replayed " + std::to_string(s.replayed) + ", send_errors " +
+         std::to_string(s.send_errors);
+}
+
 FlowShare::FlowShare(xvs::Client& client, Settings settings)
     : client_(client), settings_(std::move(settings)), sequence_(wall_ns()) {
   init_sodium();

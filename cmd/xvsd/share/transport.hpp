@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -39,6 +40,10 @@ struct Settings {
   std::chrono::milliseconds hello{500};       // how often we say we are alive
   std::chrono::milliseconds peer_alive{2000}; // a peer unheard for longer is down
 };
+
+// "sent N, records_sent N, accepted N, records N, refused N, malformed N, unknown_peer N,
+// rate_limited N, forged N, replayed N, send_errors N": the counters as one line.
+std::string summary(const FlowShareStatus& s);
 
 class FlowShare {
 public:
