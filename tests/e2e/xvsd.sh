@@ -180,13 +180,6 @@ wait_more 10 "event=service_down service=web vip=$NET_VIP4 port=$NET_HTTP_PORT "
 vip_ups=$(count_line "event=vip_up vip=$NET_VIP4")
 t0=$(now)
 for i in 1 2 3; do health_start "$i"; done
-openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=xvsd-test -days 1 \
-  -keyout "$NET_TMP/key.pem" -out "$NET_TMP/cert.pem" 2>/dev/null || fail "openssl req"
-for i in 1 2 3; do
-  net_spawn "b$i" "$NET_TMP/tls$i.log" openssl s_server -quiet -www -accept 8443 \
-    -cert "$NET_TMP/cert.pem" -key "$NET_TMP/key.pem"
-  net_spawn "b$i" "$NET_TMP/dns$i.log" "$NET_PY" "$NET_LIB_DIR/dns_answer.py" 53 "$NET_VIP4"
-done
 wait_more 10 "event=vip_up vip=$NET_VIP4" "$vip_ups" || fail "VIP not back up"
 vip_up_after=$(secs "$t0" "$(now)")
 pass "all health servers stopped: VIP down after ${vip_down_after} s; restarted: up after ${vip_up_after} s"

@@ -98,7 +98,7 @@ public:
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     wake_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (epoll_ < 0 || wake_ < 0) throw std::runtime_error("checker: epoll/eventfd failed");
-    add_fd(wake_, EPOLLIN);
+    watch_fd(wake_, EPOLLIN);
     multi_ = curl_multi_init();
     curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Loop::curl_socket);
     curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
@@ -142,21 +142,14 @@ private:
     [[maybe_unused]] auto n = write(wake_, &one, sizeof one);
   }
 
-  void add_fd(int fd, std::uint32_t events) {
+  // Watches fd for `events`, whether or not it is registered already (a descriptor number
+  // can also come back before its old registration is gone).
+  void watch_fd(int fd, std::uint32_t events) {
     epoll_event ev{};
     ev.events = events;
     ev.data.fd = fd;
-    // A descriptor number can come back before its old registration is gone; either way
-    // the fd ends up watched for `events`.
     if (epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) < 0 && errno == EEXIST)
       epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev);
-  }
-  void mod_fd(int fd, std::uint32_t events) {
-    epoll_event ev{};
-    ev.events = events;
-    ev.data.fd = fd;
-    if (epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev) < 0 && errno == ENOENT)
-      epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
   }
 
   static int curl_socket(CURL*, curl_socket_t s, int what, void* userp, void*) {
@@ -167,8 +160,8 @@ private:
       return 0;
     }
     std::uint32_t ev = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
-    if (self->curl_fds_.insert(s).second) self->add_fd(s, ev);
-    else self->mod_fd(s, ev);
+    self->curl_fds_.insert(s);
+    self->watch_fd(s, ev);
     return 0;
   }
 
@@ -313,7 +306,7 @@ private:
       return;
     }
     fd_ops_[fd] = op;
-    add_fd(fd, EPOLLOUT);
+    watch_fd(fd, EPOLLOUT);
     arm_timer(op);
   }
 
@@ -328,7 +321,7 @@ private:
       return;
     }
     fd_ops_[fd] = op;
-    add_fd(fd, EPOLLIN);
+    watch_fd(fd, EPOLLIN);
     arm_timer(op);
   }
 
@@ -380,7 +373,7 @@ private:
         finish(op, false, "DNS query not sent");
         return;
       }
-      mod_fd(op->fd, EPOLLIN);
+      watch_fd(op->fd, EPOLLIN);
       return;
     }
     // dnstcp: read the length-prefixed reply.

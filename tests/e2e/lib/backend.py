@@ -7,23 +7,14 @@ HTTP_PORT: every GET is answered with "NAME\n" (HTTP/1.0, one request per connec
 LINE_PORT: every line received on a connection is answered with "NAME <line>\n", for as long
 as the connection stays open, so a test can follow one long-lived TCP connection.
 """
-import socket
 import socketserver
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler
 
+from dualstack import DualStackTCPServer as DualStack
+
 NAME = sys.argv[1]
-
-
-class DualStack(socketserver.ThreadingTCPServer):
-    address_family = socket.AF_INET6
-    allow_reuse_address = True
-    daemon_threads = True
-
-    def server_bind(self):
-        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        super().server_bind()
 
 
 class Http(BaseHTTPRequestHandler):

@@ -14,6 +14,8 @@ import struct
 import sys
 import threading
 
+from dualstack import DualStackTCPServer
+
 
 def reply(query):
     if len(query) < 12:
@@ -42,27 +44,13 @@ class Tcp(socketserver.BaseRequestHandler):
             self.request.sendall(struct.pack("!H", len(answer)) + answer)
 
 
-class Dual:
-    address_family = socket.AF_INET6
-    allow_reuse_address = True
-    daemon_threads = True
-
-    def server_bind(self):
-        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        super().server_bind()
-
-
 class UdpServer(socketserver.ThreadingUDPServer):
     address_family = socket.AF_INET6 if ":" in sys.argv[2] else socket.AF_INET
     daemon_threads = True
 
 
-class TcpServer(Dual, socketserver.ThreadingTCPServer):
-    pass
-
-
 port = int(sys.argv[1])
-servers = [UdpServer((sys.argv[2], port), Udp), TcpServer(("::", port), Tcp)]
+servers = [UdpServer((sys.argv[2], port), Udp), DualStackTCPServer(("::", port), Tcp)]
 threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
 for t in threads:
     t.start()
