@@ -15,9 +15,7 @@
 #include "daemon/log.hpp"
 #include "events.hpp"
 #include "web.hpp"
-#ifdef XVSD_HAVE_SCALEOUT
 #include "scaleout.hpp"
-#endif
 
 namespace {
 
@@ -39,10 +37,8 @@ int run(int argc, char** argv) {
                  "HTTP listen address for the console and /metrics (overrides `webserver`)");
   app.add_option("--pin", pin_path, "bpffs directory to keep flows across restarts");
   app.add_flag("-v,--verbose", verbose, "log every check result, not only state changes");
-#ifdef XVSD_HAVE_SCALEOUT
   xvsd::ScaleOutOptions scaleout;
   xvsd::add_scaleout_options(app, scaleout);
-#endif
   app.add_flag("-c,--check", check_only, "check the configuration, print a summary and exit");
   app.set_version_flag("--version", std::string(XVS_VERSION_STRING));
   CLI11_PARSE(app, argc, argv);
@@ -82,33 +78,24 @@ int run(int argc, char** argv) {
   options.pin_path = pin_path;
   std::unique_ptr<xvs::Client> client;
   std::unique_ptr<xvsd::Daemon> daemon;
-#ifdef XVSD_HAVE_SCALEOUT
   std::unique_ptr<xvsd::ScaleOut> scale;
-#endif
   try {
     client = std::make_unique<xvs::Client>(interfaces, options);
-    // Route health injection and flow sharing (cmd/xvsd/rhi, cmd/xvsd/share) add their
-    // listeners here; each learns every VIP's health at start and after each reload.
+    // Listeners learn every VIP's health at start and after each reload: route health
+    // injection (cmd/xvsd/rhi) is one, when BIRD is configured.
     std::vector<std::shared_ptr<xvsd::VipListener>> listeners;
-#ifdef XVSD_HAVE_SCALEOUT
     scale = std::make_unique<xvsd::ScaleOut>(scaleout, config.bgp);
     if (auto a = scale->announcer()) listeners.push_back(a);
-#endif
     daemon = std::make_unique<xvsd::Daemon>(*client, config, interfaces, listeners, verbose);
-#ifdef XVSD_HAVE_SCALEOUT
     scale->start_sharing(*client);  // after the services exist: records about them apply
-#endif
   } catch (const std::exception& e) {
     std::fprintf(stderr, "xvsd: %s\n", e.what());
     return 1;
   }
   xvsd::StatusSource source = daemon->source();
-#ifdef XVSD_HAVE_SCALEOUT
   source.snapshot = [&] { return scale->add_status(daemon->snapshot()); };
-#endif
 
   std::string listen = webserver.empty() ? config.webserver : webserver;
-#ifdef XVSD_HAVE_WEB
   std::unique_ptr<xvsd::web::Server> web;
   if (listen.empty()) listen = ":80";  // vc5's default
   try {
@@ -118,18 +105,11 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "xvsd: webserver %s: %s\n", listen.c_str(), e.what());
     return 1;
   }
-#else
-  if (!listen.empty())
-    xvsd::log_event("webserver_unavailable", {{"listen", listen},
-                                              {"reason", "built without cmd/xvsd/web"}});
-#endif
 
   xvsd::log_event("ready", {{"config", config_file},
                             {"services", std::to_string(config.services.size())}});
-#ifdef XVSD_HAVE_SCALEOUT
   // Like vc5: learn the peers' flows before attracting traffic, then announce.
   scale->announce_when_ready();
-#endif
   for (;;) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
@@ -140,16 +120,10 @@ int run(int argc, char** argv) {
     xvsd::log_event("stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
     break;
   }
-#ifdef XVSD_HAVE_SCALEOUT
   scale->withdraw_and_drain();  // routers move traffic away before the data plane goes
-#endif
-#ifdef XVSD_HAVE_WEB
   web.reset();
-#endif
   daemon.reset();
-#ifdef XVSD_HAVE_SCALEOUT
   scale.reset();
-#endif
   client.reset();  // detaches XDP, removes the services and the health-check namespace
   xvsd::log_event("stopped");
   return 0;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The seam between the daemon and its HTTP side (cmd/xvsd/web/: /metrics, /status.json, the
-// console, the reload endpoint). main.cpp starts it when the build has it (XVSD_HAVE_WEB,
-// set by cmd/xvsd/CMakeLists.txt when web/ exists) and keeps it until shutdown.
+// console, the reload endpoint). main.cpp starts it and keeps it until shutdown.
 #pragma once
 
 #include <memory>
