@@ -81,7 +81,8 @@ void check_peers(const Settings& s) {
 Settings parse_settings(int argc, char** argv) {
   CLI::App app{
       "Layer-4 Direct Server Return load balancer (libxvs example).\n"
-      "Attaches to <interface>, where <prefix> is this host's address (VLAN 1), and balances\n"
+      "Attaches to <interface>, where <prefix> is VLAN 1: its router (as in xvs, e.g.\n"
+      "10.1.2.254/24) or this host's address on it, and balances\n"
       "TCP connections to <vip> (and each -v) on port 80 (or each -p) over every <rip>."};
   app.footer(
       "Prints statistics every -i seconds. SIGINT, SIGTERM or the end of -r remove the services\n"
@@ -98,7 +99,8 @@ Settings parse_settings(int argc, char** argv) {
       {"gue", xvs::TunnelType::GUE}};
 
   app.add_option("interface", s.interface, "Interface to attach to")->required();
-  app.add_option("prefix", prefix, "This host's address/prefix on it, e.g. 10.1.2.3/24")
+  app.add_option("prefix", prefix,
+                 "VLAN 1's router/prefix (10.1.2.254/24) or this host's (10.1.2.3/24)")
       ->required()->check(prefix_check);
   app.add_option("vip", vip, "Virtual IP address")->required()->check(address_check);
   app.add_option("rip", rips, "Real server addresses")->required()->check(address_check);
@@ -108,7 +110,7 @@ Settings parse_settings(int argc, char** argv) {
   app.add_option("-p,--port", s.ports, "TCP port (repeatable; default 80)")
       ->check(CLI::Range(1, 65535))->allow_extra_args(false);
   app.add_option("-P,--other-prefix", other_prefix,
-                 "This host's address/prefix of the other family (its VLAN 1)")
+                 "The same for the other family (router or this host's address/prefix)")
       ->check(prefix_check);
   app.add_option("-r,--run", s.run_seconds, "Seconds to run, then remove services and exit "
                  "(0 = until SIGINT/SIGTERM)");

@@ -35,6 +35,28 @@ void check_vlan_id(std::uint16_t id, const std::string& where) {
                         max_vlan_id));
 }
 
+// A VLAN prefix's address is ours, the network's (host part zero) or the VLAN's router:
+// never a group, loopback or broadcast address.
+void check_vlan_address(std::uint16_t id, const Prefix& p, const char* map) {
+  const IPAddr& a = p.addr();
+  const char* fault = a.is_loopback()            ? "a loopback address"
+                      : a.is_multicast()         ? "a multicast address"
+                      : is_limited_broadcast(a)  ? "the broadcast address"
+                      : a.is_unspecified() && p.bits() != 0 ? "unspecified"
+                                                            : nullptr;
+  // IPv4 with host bits all one: the subnet's broadcast (a /31 or /32 has none).
+  if (fault == nullptr && a.is4() && p.bits() <= 30) {
+    const auto& b = a.bytes();
+    const std::uint32_t v = (std::uint32_t{b[0]} << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
+    const std::uint32_t host = ~std::uint32_t{0} >> p.bits();
+    if ((v & host) == host) fault = "the broadcast address of its subnet";
+  }
+  if (fault != nullptr)
+    invalid(fmt::format("{}: VLAN {} prefix {}: {} is {}, neither ours, the network nor a "
+                        "router",
+                        map, id, p, a, fault));
+}
+
 }  // namespace
 
 bool is_limited_broadcast(const IPAddr& a) noexcept {
@@ -76,11 +98,13 @@ void validate_vlans(const std::map<std::uint16_t, Prefix>& ipv4_vlans,
     check_vlan_id(id, "ipv4_vlans");
     if (!prefix.addr().is4())
       invalid(fmt::format("ipv4_vlans: VLAN {} has non-IPv4 prefix {}", id, prefix));
+    check_vlan_address(id, prefix, "ipv4_vlans");
   }
   for (const auto& [id, prefix] : ipv6_vlans) {
     check_vlan_id(id, "ipv6_vlans");
     if (!prefix.addr().is6())
       invalid(fmt::format("ipv6_vlans: VLAN {} has non-IPv6 prefix {}", id, prefix));
+    check_vlan_address(id, prefix, "ipv6_vlans");
   }
   for (const auto& [prefix, id] : routes) {
     if (!prefix.valid()) invalid("routes: a route has an invalid prefix");

@@ -2,12 +2,17 @@
 // How a backend is reached, decided from a snapshot alone. Precedence, for the backend's
 // address family (IPv4 backends use config.ipv4_vlans, IPv6 backends config.ipv6_vlans; the
 // families never mix):
-//  With VLANs configured for the family:
+//  With VLANs configured for the family (each address in them is read one of two ways:
+//  one of our own addresses, or the network itself with its host part zero: the VLAN's
+//  gateways come from kernel routes; any other address: it names the VLAN's router, as in
+//  xvs, and our address is the interface's address inside the prefix):
 //   1. a VLAN prefix containing the backend (the longest, then the lowest ID): local;
 //   2. else the longest config.routes prefix containing the backend names the VLAN: remote
-//      via that VLAN's gateway;
-//   3. else the kernel's best route to the backend out of a VLAN's interface with a gateway
-//      on that VLAN: remote via that gateway.
+//      via that VLAN's router, or its gateway;
+//   3. else the best of: the kernel's routes to the backend out of a VLAN's interface with a
+//      gateway on that VLAN (not consulted on a VLAN with a router), and a default route via
+//      each VLAN's router (preferred over a kernel route of the same length; among routers
+//      the lowest VLAN ID): remote via that router or gateway.
 //  With none configured for the family (the interfaces' own networks act as VLANs):
 //   4. a connected prefix of an attached interface, or of an 802.1Q child of one, containing
 //      the backend (the longest): local;
@@ -53,6 +58,7 @@ struct Vlan {
   Prefix prefix;  // host bits cleared
   const Link* link = nullptr;  // interface holding our address on it
   IPAddr src;                  // that address
+  IPAddr router;  // the configured router (xvs's meaning); invalid when gateways are routes'
 };
 
 // How the backend is reached, before interface and neighbour are checked.
@@ -89,16 +95,27 @@ public:
       if (it == vlans.end())
         return fail("route {} for {} names VLAN {}, which has no {} prefix configured",
                     route->first, backend_, route->second, family_name(backend_));
-      return Choice{configured(it->first, it->second), false, {}};
+      const Vlan v = configured(it->first, it->second);
+      return Choice{v, false, v.router};
     }
 
     std::optional<Choice> choice;
-    const Route* best = nullptr;
-    for (const auto& [id, ours] : vlans) {
-      const Vlan v = configured(id, ours);
-      const Route* r = gateway_route(v, true);
-      if (r != nullptr && (best == nullptr || route_rank(*r) < route_rank(*best))) {
-        best = r;
+    std::optional<std::tuple<int, bool, std::uint32_t, std::uint16_t, IPAddr, int, Prefix>> best;
+    for (const auto& [id, given] : vlans) {
+      const Vlan v = configured(id, given);
+      std::optional<Route> r;
+      if (v.router.valid()) {
+        if (v.link != nullptr) r = Route{Prefix(v.router, 0).masked(), v.router, v.link->ifindex, 0};
+      } else if (const Route* kernel = gateway_route(v, true); kernel != nullptr) {
+        r = *kernel;
+      }
+      if (!r) continue;
+      // Among routers the lowest VLAN ID, as in xvs.
+      const auto rank = std::tuple(-r->dst.bits(), !v.router.valid(), r->priority,
+                                   v.router.valid() ? id : std::uint16_t{0}, r->gateway,
+                                   r->ifindex, r->dst);
+      if (!best || rank < *best) {
+        best = rank;
         choice = Choice{v, false, r->gateway};
       }
     }
@@ -194,17 +211,25 @@ private:
     return l != nullptr && (attached(l->ifindex) || attached(l->parent));
   }
 
-  // A configured VLAN: the interface holding an address inside `ours`, preferring the exact
-  // configured address and length, then the lowest ifindex and address.
-  Vlan configured(std::uint16_t id, const Prefix& ours) const {
-    Vlan v{id, ours.masked(), nullptr, {}};
+  // A configured VLAN: the interface holding an address inside `given`, preferring the exact
+  // configured address and length, then one whose own prefix holds the configured address
+  // (a router's subnet), then the lowest ifindex and address. The configured address is
+  // the VLAN's router unless it is one of ours or the network's own (host part zero).
+  Vlan configured(std::uint16_t id, const Prefix& given) const {
+    Vlan v{id, given.masked(), nullptr, {}, {}};
+    const IPAddr& named = given.addr();
+    const bool ours = std::any_of(net_.addresses.begin(), net_.addresses.end(),
+                                  [&](const Address& x) { return x.prefix.addr() == named; });
+    if (!ours && named != v.prefix.addr()) v.router = named;
     const Address* a = best_of(
         net_.addresses,
         [&](const Address& x) {
           return v.prefix.contains(x.prefix.addr()) && !link_local(x.prefix.addr()) &&
                  link(x.ifindex) != nullptr;
         },
-        [&](const Address& x) { return std::tuple(x.prefix != ours, x.ifindex, x.prefix); });
+        [&](const Address& x) {
+          return std::tuple(x.prefix != given, !x.prefix.contains(named), x.ifindex, x.prefix);
+        });
     if (a != nullptr) {
       v.link = link(a->ifindex);
       v.src = a->prefix.addr();

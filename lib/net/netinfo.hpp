@@ -70,14 +70,16 @@ struct Resolution {
 };
 
 // Decides how `backend` is reached. `attached` lists the ifindexes the data plane runs on.
-// VLANs come from `config` (VLAN ID -> our prefix, the interface holding an address in that
-// prefix is the VLAN's interface; the backend's family picks ipv4_vlans or ipv6_vlans);
-// `config.routes` picks the VLAN for remote backend prefixes, else the kernel route out of a
-// VLAN's interface. With no VLAN configured for the family, the connected prefixes of the
-// attached interfaces (and their 802.1Q children) act as VLANs (ID 0 when untagged), and
-// their routes reach remote backends. `layer2` requires the backend to be directly on the
-// VLAN; otherwise the VLAN's gateway (the best route via an address inside the VLAN prefix)
-// is the next hop for remote backends. The full precedence is documented in netinfo.cpp.
+// VLANs come from `config` (VLAN ID -> a prefix; the interface holding an address in that
+// prefix is the VLAN's interface; the backend's family picks ipv4_vlans or ipv6_vlans). The
+// prefix's address is our own, the network's (host part zero), or else the VLAN's router
+// (xvs's meaning). `config.routes` picks the VLAN for remote backend prefixes, else the
+// kernel route out of a VLAN's interface or a VLAN's router. With no VLAN configured for the
+// family, the connected prefixes of the attached interfaces (and their 802.1Q children) act
+// as VLANs (ID 0 when untagged), and their routes reach remote backends. `layer2` requires
+// the backend to be directly on the VLAN; otherwise the VLAN's router, or its gateway (the
+// best route via an address inside the VLAN prefix), is the next hop for remote backends.
+// The full precedence is documented in netinfo.cpp.
 // Pure and deterministic: unreachable backends are reported in Resolution::problem.
 Resolution resolve(const NetSnapshot& net, const Config& config, std::span<const int> attached,
                    const IPAddr& backend, bool layer2);

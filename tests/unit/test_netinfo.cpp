@@ -370,3 +370,121 @@ TEST_CASE("the resolved next hop names the interface holding our address") {
   CHECK(hop_of(resolve_l2(network(), vlans(), "10.20.0.10")).link == eth1_20);
   CHECK(hop_of(resolve_l2(network(), vlans(), "10.3.0.10")).link == eth1);
 }
+
+// The three readings of a configured VLAN address (docs/api.md, "VLANs"): one of ours, the
+// network's own (host part zero) — gateways come from kernel routes — or xvs's, the VLAN's
+// router — our address is found inside the prefix, and the router is the next hop for
+// every backend not on the VLAN.
+TEST_CASE("a VLAN address is ours, the network's, or the VLAN's router") {
+  NetSnapshot n = network();
+  n.neighbours.push_back({eth0, ip("10.1.2.254"), mac(0xa7), true});
+  const auto vlan1 = [](const char* prefix) {
+    Config c;
+    c.ipv4_vlans = {{1, pfx(prefix)}};
+    return c;
+  };
+
+  SECTION("our own address: the kernel's gateway") {
+    const NextHop expected{1, eth0, 1500, mac(0x02), ip("10.1.2.3"), ip("10.1.2.1"), mac(0xa1),
+                           true, eth0};
+    CHECK(hop_of(resolve_l3(n, vlan1("10.1.2.3/24"), "172.16.5.5")) == expected);
+  }
+  SECTION("the network (host part zero): our address found in it, the kernel's gateway") {
+    const NextHop expected{1, eth0, 1500, mac(0x02), ip("10.1.2.3"), ip("10.1.2.1"), mac(0xa1),
+                           true, eth0};
+    CHECK(hop_of(resolve_l3(n, vlan1("10.1.2.0/24"), "172.16.5.5")) == expected);
+  }
+  SECTION("the router: our address found in the prefix, the router is the next hop") {
+    const NextHop expected{1, eth0, 1500, mac(0x02), ip("10.1.2.3"), ip("10.1.2.254"),
+                           mac(0xa7), true, eth0};
+    CHECK(hop_of(resolve_l3(n, vlan1("10.1.2.254/24"), "172.16.5.5")) == expected);
+    SECTION("a backend on the VLAN is still reached directly") {
+      const NextHop local{1, eth0, 1500, mac(0x02), ip("10.1.2.3"), ip("10.1.2.10"), mac(0xa2),
+                          true, eth0};
+      CHECK(hop_of(resolve_l2(n, vlan1("10.1.2.254/24"), "10.1.2.10")) == local);
+    }
+    SECTION("no kernel route is needed") {
+      n.routes.clear();
+      CHECK(hop_of(resolve_l3(n, vlan1("10.1.2.254/24"), "172.16.5.5")).hop ==
+            ip("10.1.2.254"));
+      CHECK(problem_of(resolve_l3(n, vlan1("10.1.2.3/24"), "172.16.5.5")) ==
+            "no VLAN, configured route or kernel route reaches 172.16.5.5");
+    }
+    SECTION("the router is learnt like any next hop: unresolved until its neighbour is") {
+      n.neighbours.pop_back();
+      const NextHop h = hop_of(resolve_l3(n, vlan1("10.1.2.254/24"), "172.16.5.5"));
+      CHECK(h.hop == ip("10.1.2.254"));
+      CHECK_FALSE(h.resolved);
+    }
+    SECTION("layer 2 still needs the backend on the VLAN") {
+      CHECK(problem_of(resolve_l2(n, vlan1("10.1.2.254/24"), "172.16.5.5")) ==
+            "172.16.5.5 is not on a local VLAN (layer-2 destinations must be)");
+    }
+  }
+}
+
+TEST_CASE("a VLAN's router replaces the kernel's gateways on that VLAN only") {
+  NetSnapshot n = network();
+  n.routes.push_back({pfx("172.16.0.0/12"), ip("10.1.2.9"), eth0, 0});
+  Config c = vlans();
+  c.ipv4_vlans[1] = pfx("10.1.2.254/24");
+
+  SECTION("a kernel route out of the router's VLAN is not consulted") {
+    CHECK(hop_of(resolve_l3(n, c, "172.16.5.5")).hop == ip("10.1.2.254"));
+  }
+  SECTION("a longer kernel route on another VLAN beats the router's default") {
+    const NextHop h = hop_of(resolve_l3(n, c, "192.168.7.7"));
+    CHECK(h.vlan_id == 20);
+    CHECK(h.hop == ip("10.20.0.1"));
+  }
+  SECTION("a router beats a kernel default route on another VLAN") {
+    Config other = vlans();
+    other.ipv4_vlans[3] = pfx("10.3.0.254/24");  // eth1: no route of its own at all
+    const NextHop h = hop_of(resolve_l3(network(), other, "172.16.5.5"));
+    CHECK(h.vlan_id == 3);
+    CHECK(h.ifindex == eth1);
+    CHECK(h.src == ip("10.3.0.3"));
+    CHECK(h.hop == ip("10.3.0.254"));
+  }
+  SECTION("among routers the lowest VLAN ID, as in xvs") {
+    Config two;
+    two.ipv4_vlans = {{3, pfx("10.3.0.1/24")}, {9, pfx("10.1.2.254/24")}};
+    CHECK(hop_of(resolve_l3(network(), two, "172.16.5.5")).hop == ip("10.3.0.1"));
+  }
+  SECTION("config.routes sends a backend to a router's VLAN") {
+    Config routed = vlans();
+    routed.ipv4_vlans[3] = pfx("10.3.0.254/24");
+    routed.routes = {{pfx("172.16.0.0/12"), 3}};
+    CHECK(hop_of(resolve_l3(network(), routed, "172.17.0.1")).hop == ip("10.3.0.254"));
+    routed.ipv4_vlans[3] = pfx("10.3.0.3/24");  // our own: the kernel has no gateway there
+    CHECK(problem_of(resolve_l3(network(), routed, "172.17.0.1")) ==
+          "VLAN 3 (10.3.0.0/24) has no gateway: no route on eth1 via an address inside it");
+  }
+}
+
+TEST_CASE("a router VLAN finds our address inside its prefix") {
+  NetSnapshot n = network();
+  n.addresses.push_back({eth1, pfx("10.1.9.3/24")});
+  Config c;
+  SECTION("the interface on the router's own subnet") {
+    c.ipv4_vlans = {{1, pfx("10.1.9.254/16")}};
+    const NextHop h = hop_of(resolve_l3(n, c, "172.16.5.5"));
+    CHECK(h.ifindex == eth1);
+    CHECK(h.src == ip("10.1.9.3"));
+    CHECK(h.hop == ip("10.1.9.254"));
+  }
+  SECTION("IPv6") {
+    c.ipv6_vlans = {{1, pfx("fd00:1::ffff/64")}};
+    const NextHop h = hop_of(resolve_l3(n, c, "2001:db8::1"));
+    CHECK(h.src == ip("fd00:1::3"));
+    CHECK(h.hop == ip("fd00:1::ffff"));
+    CHECK(h.ifindex == eth0);
+  }
+  SECTION("none: the VLAN is on no interface") {
+    c.ipv4_vlans = {{7, pfx("10.77.0.254/24")}};
+    CHECK(problem_of(resolve_l3(n, c, "172.16.5.5")) ==
+          "no VLAN, configured route or kernel route reaches 172.16.5.5");
+    CHECK(problem_of(resolve_l3(n, c, "10.77.0.9")) ==
+          "VLAN 7 (10.77.0.0/24) is on no interface: none has an address inside it");
+  }
+}

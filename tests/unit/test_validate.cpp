@@ -87,6 +87,27 @@ TEST_CASE("VLAN IDs are 1..4094 and VLAN prefixes match the family of their map"
   rejects([&] { validate_vlans({}, {{7, p4}}, {}); }, "VLAN 7 has non-IPv6 prefix 10.1.2.3/24");
 }
 
+TEST_CASE("a VLAN prefix's address is ours, the network's or a router, never a group") {
+  const auto v4 = [](const char* p) { return validate_vlans({{1, Prefix::parse(p)}}, {}, {}); };
+  const auto v6 = [](const char* p) { return validate_vlans({}, {{1, Prefix::parse(p)}}, {}); };
+  for (const char* ok : {"10.1.2.3/24", "10.1.2.0/24", "10.1.2.254/24", "10.1.2.1/31",
+                         "10.1.2.255/32", "0.0.0.0/0"}) {
+    INFO(ok);
+    CHECK_NOTHROW(v4(ok));
+  }
+  CHECK_NOTHROW(v6("fd00:1::ffff/64"));
+  CHECK_NOTHROW(v6("fd00:1::/64"));
+  rejects([&] { v4("10.1.2.255/24"); }, "ipv4_vlans: VLAN 1 prefix 10.1.2.255/24: 10.1.2.255 "
+                                        "is the broadcast address of its subnet");
+  rejects([&] { v4("127.0.0.1/8"); }, "127.0.0.1 is a loopback address");
+  rejects([&] { v4("224.0.0.1/24"); }, "224.0.0.1 is a multicast address");
+  rejects([&] { v4("255.255.255.255/32"); }, "is the broadcast address");
+  rejects([&] { v4("0.0.0.0/8"); }, "0.0.0.0 is unspecified");
+  rejects([&] { v6("ff02::1/64"); }, "ipv6_vlans: VLAN 1 prefix ff02::1/64: ff02::1 is a "
+                                     "multicast address");
+  rejects([&] { v6("::1/128"); }, "::1 is a loopback address");
+}
+
 TEST_CASE("a route names a configured VLAN of its own family") {
   const auto p4 = Prefix::parse("10.1.2.3/24");
   const auto remote = Prefix::parse("172.16.0.0/16");
