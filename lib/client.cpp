@@ -130,18 +130,20 @@ private:
   // no program on any interface.
   class Attachments {
   public:
-    Attachments(Dataplane& dp, bool native) : dp_(dp), native_(native) {}
+    Attachments(Dataplane& dp, bool native, bool replace_foreign)
+        : dp_(dp), native_(native), replace_foreign_(replace_foreign) {}
     ~Attachments() {
       for (int ifindex : attached_) dp_.detach(ifindex, native_);
     }
     void attach(int ifindex) {
-      dp_.attach(ifindex, native_);
+      dp_.attach(ifindex, native_, replace_foreign_);
       attached_.push_back(ifindex);
     }
 
   private:
     Dataplane& dp_;
     bool native_;
+    bool replace_foreign_;  // Options::replace_xdp
     std::vector<int> attached_;
   };
 
@@ -254,7 +256,7 @@ Client::Impl::Impl(std::vector<std::string> interfaces, Options options)
       flow_maps_(dp_),
       active_flows_(dp_),
       nat_pairs_(dp_),
-      attachments_(dp_, options_.driver_mode) {
+      attachments_(dp_, options_.driver_mode, options_.replace_xdp) {
   // Kept flow entries (pin_path) name generations up to the floor: never reuse one.
   generation_ = flow_maps_.generation_floor();
   config_.ipv4_vlans = options_.ipv4_vlans;

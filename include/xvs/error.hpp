@@ -16,6 +16,10 @@ enum class Errc {
   destination_not_found,
   capacity,
   system,
+  // Something the Client needs is held by another: a live Client in this network namespace
+  // (its health-check pair), another tool's XDP program on an interface, or another Client's
+  // pin_path. Nothing of the holder's is touched.
+  in_use,
 };
 
 // Every failure of the library is thrown as an Error; what() names the offending value.

@@ -106,6 +106,9 @@ struct Options {
   // next Client given the same directory keeps the established flows (docs/flows.md).
   // Empty = no pinning. Pins stay after the Client is destroyed; one directory per Client.
   std::string pin_path;
+  // Attach even to an interface where another tool's XDP program is, replacing it (and not
+  // restoring it afterwards). Without it such an interface is refused (Errc::in_use).
+  bool replace_xdp = false;
 };
 
 }  // namespace xvs

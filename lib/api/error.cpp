@@ -14,6 +14,7 @@ const char* to_string(Errc code) noexcept {
     case Errc::destination_not_found: return "destination_not_found";
     case Errc::capacity: return "capacity";
     case Errc::system: return "system";
+    case Errc::in_use: return "in_use";
   }
   return "unknown";
 }

@@ -67,12 +67,6 @@ private:
   std::string text_;
 };
 
-std::string interface_name(int ifindex) {
-  char name[IF_NAMESIZE] = {};
-  if (if_indextoname(static_cast<unsigned>(ifindex), name)) return name;
-  return fmt::format("ifindex {}", ifindex);
-}
-
 bool is_elf(std::span<const std::uint8_t> data) {
   static constexpr std::array<std::uint8_t, 4> magic{0x7f, 'E', 'L', 'F'};
   return data.size() >= magic.size() && std::equal(magic.begin(), magic.end(), data.begin());
@@ -153,6 +147,12 @@ int BpfObject::map_fd(const char* name) const {
   int fd = map ? bpf_map__fd(map) : -1;
   if (fd < 0) throw Error(Errc::system, fmt::format("BPF object has no map \"{}\"", name));
   return fd;
+}
+
+std::string interface_name(int ifindex) {
+  char name[IF_NAMESIZE] = {};
+  if (if_indextoname(static_cast<unsigned>(ifindex), name)) return name;
+  return fmt::format("ifindex {}", ifindex);
 }
 
 void attach_xdp(int prog_fd, int ifindex, bool native) {

@@ -39,6 +39,9 @@ private:
   bpf_object* obj_ = nullptr;
 };
 
+// The interface's name for messages; "ifindex N" when it has none (any more).
+std::string interface_name(int ifindex);
+
 // Attaches `prog_fd` as the XDP program of `ifindex` (generic XDP unless `native`),
 // replacing any program already there. Throws Error{Errc::system} naming the interface.
 void attach_xdp(int prog_fd, int ifindex, bool native);

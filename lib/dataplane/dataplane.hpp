@@ -35,9 +35,10 @@ public:
   int program_fd(const char* name) const;  // another program of the object, e.g. "xvs_nat"
   int map_fd(const char* name) const;  // throws when the object has no such map
 
-  // Attaches the forwarding program (generic XDP unless `native`), replacing any program
-  // already there. Throws Error{Errc::system} naming the interface.
-  void attach(int ifindex, bool native);
+  // Attaches the forwarding program (generic XDP unless `native`): over a program of ours
+  // left by a dead Client, but over another tool's only with `replace_foreign`, else
+  // Error{Errc::in_use} (xdp_slot.hpp). Throws Error{Errc::system} naming the interface.
+  void attach(int ifindex, bool native, bool replace_foreign = false);
   void detach(int ifindex, bool native) noexcept;
 
   void set_settings(const xvs_settings&);  // flow_buckets is this object's own
@@ -64,6 +65,7 @@ private:
   void write_vip_filter();
   void sync_vip_slot(std::uint32_t bit);
 
+  PinDirectory pins_;  // before obj_: locked and checked before the object touches it
   BpfObject obj_;
   int prog_fd_ = -1;
   int settings_fd_ = -1, vips_fd_ = -1, services_fd_ = -1, dests_fd_ = -1,

@@ -4,6 +4,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -36,18 +38,22 @@ private:
 
 std::string pin_file(const std::string& dir, const char* map) { return dir + "/" + map; }
 
-void check_directory(const std::string& dir) {
+bool on_bpffs(const struct statfs& fs) { return fs.f_type == BPF_FS_MAGIC; }
+
+[[noreturn]] void not_bpffs(const std::string& dir, const std::string& checked) {
+  throw Error(Errc::invalid_argument,
+              fmt::format("pin_path {} is not on a BPF filesystem ({} is not; mount one first, "
+                          "e.g. \"mount -t bpf bpf /sys/fs/bpf\")",
+                          dir, checked));
+}
+
+// The nearest existing directory at or above `dir`, which decides the filesystem that the
+// missing part would be created on.
+std::filesystem::path existing_ancestor(const std::string& dir) {
+  std::filesystem::path p = std::filesystem::absolute(dir).lexically_normal();
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec)
-    throw Error(Errc::system, fmt::format("pin_path {}: cannot create it: {}", dir, ec.message()));
-  struct statfs fs{};
-  if (statfs(dir.c_str(), &fs) != 0) throw_system(fmt::format("pin_path {}", dir), errno);
-  if (fs.f_type != BPF_FS_MAGIC)
-    throw Error(Errc::invalid_argument,
-                fmt::format("pin_path {} is not on a BPF filesystem (mount one first, e.g. "
-                            "\"mount -t bpf bpf /sys/fs/bpf\")",
-                            dir));
+  while (!std::filesystem::exists(p, ec) && p.has_relative_path()) p = p.parent_path();
+  return p;
 }
 
 // The map pinned at a path: `ok` when the path holds a map whose parameters were read.
@@ -100,9 +106,46 @@ std::string mismatch(const bpf_map_info& pinned, const bpf_map* map) {
 
 }  // namespace
 
-void prepare_pins(bpf_object* obj, const std::string& dir, const PinLog& log) {
+PinDirectory::PinDirectory(const std::string& dir) : dir_(dir) {
   if (dir.empty()) return;
-  check_directory(dir);
+  const std::filesystem::path base = existing_ancestor(dir);
+  struct statfs fs{};
+  if (statfs(base.c_str(), &fs) != 0) throw_system(fmt::format("pin_path {}", dir), errno);
+  if (!on_bpffs(fs)) not_bpffs(dir, base.string());
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    throw Error(Errc::system, fmt::format("pin_path {}: cannot create it: {}", dir, ec.message()));
+  fd_ = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd_ < 0) {
+    if (errno == ENOTDIR)
+      throw Error(Errc::invalid_argument, fmt::format("pin_path {} is not a directory", dir));
+    throw_system(fmt::format("opening pin_path {}", dir), errno);
+  }
+  try {
+    // What was opened, after any symlink: the check above saw only the path.
+    if (fstatfs(fd_, &fs) != 0) throw_system(fmt::format("pin_path {}", dir), errno);
+    if (!on_bpffs(fs)) not_bpffs(dir, dir);
+    if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK)
+        throw Error(Errc::in_use, fmt::format("pin_path {} is in use by another Client (one "
+                                              "directory per Client); left untouched",
+                                              dir));
+      throw_system(fmt::format("locking pin_path {}", dir), errno);
+    }
+  } catch (...) {
+    close(fd_);
+    throw;
+  }
+}
+
+PinDirectory::~PinDirectory() {
+  if (fd_ >= 0) close(fd_);  // releases the lock
+}
+
+void prepare_pins(bpf_object* obj, const PinDirectory& pins, const PinLog& log) {
+  const std::string& dir = pins.path();
+  if (dir.empty()) return;
   bool any = false;
   for (const char* name : kPinnedMaps) any |= exists(pin_file(dir, name));
   if (any) {

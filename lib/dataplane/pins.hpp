@@ -17,11 +17,28 @@ inline constexpr std::array<const char*, 3> kPinnedMaps{"flows", "flow_backends"
 // Called with a sentence saying what was discarded and why.
 using PinLog = std::function<void(const std::string&)>;
 
-// Before `obj` is loaded: makes sure `dir` exists on a BPF filesystem (else
-// Error{Errc::invalid_argument}), removes pins that this object must not reuse (another
+// Options::pin_path, held for one Client. An empty path stands for no pinning. Otherwise
+// the path must be (or be to be created) on a BPF filesystem, checked on the nearest
+// existing ancestor before any directory is created (else Error{Errc::invalid_argument});
+// it is created, and locked (flock) for the object's life: a second holder of the same
+// directory gets Error{Errc::in_use} and changes nothing.
+class PinDirectory {
+public:
+  explicit PinDirectory(const std::string& dir);
+  ~PinDirectory();
+  PinDirectory(const PinDirectory&) = delete;
+  PinDirectory& operator=(const PinDirectory&) = delete;
+  const std::string& path() const noexcept { return dir_; }
+
+private:
+  std::string dir_;
+  int fd_ = -1;  // the directory, locked
+};
+
+// Before `obj` is loaded: removes pins in `pins` that this object must not reuse (another
 // XVS_PIN_LAYOUT, or other map parameters such as a changed flows_per_cpu), telling `log`,
 // and points the maps of kPinnedMaps at their files, so that loading reuses the pinned maps
-// or creates and pins new ones.
-void prepare_pins(bpf_object* obj, const std::string& dir, const PinLog& log);
+// or creates and pins new ones. Nothing when `pins` has no path.
+void prepare_pins(bpf_object* obj, const PinDirectory& pins, const PinLog& log);
 
 }  // namespace xvs::detail

@@ -8,10 +8,12 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -82,6 +84,27 @@ void disable_tx_checksum(const char* link) {
   if (r != 0) throw_system(fmt::format("turning transmit checksum offload off on {}", link), err);
 }
 
+// Binds the abstract socket of kNatClaim: abstract names are per network namespace and go
+// with the last descriptor, so a live Client holds it and a killed one never does.
+int claim_pair() {
+  const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_system("socket for the health-check pair's claim", errno);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  const std::size_t len = std::strlen(kNatClaim);
+  std::memcpy(a.sun_path + 1, kNatClaim, len);  // sun_path[0] = 0: abstract
+  const auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + len);
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&a), size) == 0) return fd;
+  const int err = errno;
+  close(fd);
+  if (err == EADDRINUSE)
+    throw Error(Errc::in_use,
+                fmt::format("another xvs Client in this network namespace owns the health-check "
+                            "pair {} (one Client per network namespace); left untouched",
+                            kNatHostLink));
+  throw_system("claiming the health-check pair", err);
+}
+
 }  // namespace
 
 IPAddr nat_address(std::uint32_t index, bool ipv6) {
@@ -106,6 +129,7 @@ NatNamespace::NatNamespace(std::uint32_t mtu) {
 NatNamespace::~NatNamespace() { remove(); }
 
 void NatNamespace::create(std::uint32_t mtu) {
+  claim_ = claim_pair();  // before anything of a live owner's could be touched
   on_thread([this] {
     if (unshare(CLONE_NEWNET) != 0) throw_system("creating the NAT namespace", errno);
     netns_ = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -171,6 +195,7 @@ void NatNamespace::remove() noexcept {
     }
   }
   if (netns_ >= 0) close(netns_);
+  if (claim_ >= 0) close(claim_);  // last: the pair is gone by now
 }
 
 }  // namespace xvs::detail

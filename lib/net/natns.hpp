@@ -15,6 +15,10 @@ namespace xvs::detail {
 
 inline constexpr const char* kNatHostLink = "xvsnat0";
 inline constexpr const char* kNatPeerLink = "xvsnat1";
+// The abstract unix socket name a Client binds while it owns the pair: a second Client in
+// the same network namespace finds it taken and is refused (Errc::in_use) instead of
+// deleting the first one's pair.
+inline constexpr const char* kNatClaim = "xvs/health-check-pair";
 // Locally administered, "xvs" in the middle; only ever seen on the pair.
 inline constexpr MAC kNatHostMac{0x02, 0x78, 0x76, 0x73, 0x00, 0x00};
 inline constexpr MAC kNatPeerMac{0x02, 0x78, 0x76, 0x73, 0x00, 0x01};
@@ -28,7 +32,9 @@ class NatNamespace {
 public:
   // Creates the namespace and the pair (links up, addresses, routes to the NAT addresses),
   // first deleting a pair a killed process left behind. `mtu` is the pair's: small enough
-  // that a probe fits into any tunnel. Throws Error{Errc::system}; leaves nothing behind then.
+  // that a probe fits into any tunnel. Throws Error{Errc::in_use} when a live Client of this
+  // network namespace owns the pair (kNatClaim), else Error{Errc::system}; leaves nothing
+  // behind then.
   explicit NatNamespace(std::uint32_t mtu);
   ~NatNamespace();
   NatNamespace(const NatNamespace&) = delete;
@@ -43,6 +49,7 @@ private:
   void create(std::uint32_t mtu);
   void remove() noexcept;
 
+  int claim_ = -1;   // bound to kNatClaim while we own the pair
   int netns_ = -1;   // the peer's namespace
   int ifindex_ = 0;  // the host end's
   bool created_ = false;
