@@ -52,12 +52,12 @@ ScaleOut::~ScaleOut() {
 
 void ScaleOut::start_sharing(xvs::Client& client) {
   if (options_.share_address.empty()) return;
-  share::Settings s;
+  flowshare::Settings s;
   s.self = address_option(options_.share_address, "--share-address");
   for (const auto& p : options_.share_peers) s.peers.push_back(address_option(p, "--share-peer"));
   s.port = options_.share_port;
-  s.key = share::load_key(options_.share_key);
-  share_ = std::make_unique<share::FlowShare>(client, std::move(s));
+  s.key = flowshare::load_key(options_.share_key);
+  share_ = std::make_unique<flowshare::FlowShare>(client, std::move(s));
   log_event("flow_sharing", {{"address", options_.share_address},
                              {"peers", std::to_string(options_.share_peers.size())},
                              {"port", std::to_string(options_.share_port)}});

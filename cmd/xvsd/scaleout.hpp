@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // xvsd's scale-out (docs/scale-out.md) as main() uses it: the command-line options, the
-// route-health announcer (rhi/) and the flow-sharing transport (share/), started and stopped
+// route-health announcer (rhi/) and the flow-sharing transport (cmd/flowshare), started and stopped
 // in the order that keeps connections: share flows, wait for the peers (bounded), announce;
 // on the way out withdraw, let the routers move traffic, then stop.
 #pragma once
@@ -17,7 +17,7 @@
 #include "announcer.hpp"
 #include "config/config.hpp"
 #include "status.hpp"
-#include "transport.hpp"
+#include "flowshare/transport.hpp"
 
 namespace xvsd {
 
@@ -53,7 +53,7 @@ private:
   ScaleOutOptions options_;
   std::uint16_t learn_;
   std::shared_ptr<rhi::Announcer> announcer_;
-  std::unique_ptr<share::FlowShare> share_;
+  std::unique_ptr<flowshare::FlowShare> share_;
   std::thread starter_;
 };
 
