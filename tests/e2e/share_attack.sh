@@ -164,7 +164,7 @@ baseline() {
 # rejection, no written or refused record and no new data-plane flow appeared.
 expect_only() {
   local reason=$1 n=$2 r want
-  WANT=$((BASE[$reason] + n)) wait_for 10 is rejected "$reason" ||
+  wait_for 10 is $((BASE[$reason] + n)) rejected "$reason" ||
     fail "$reason: $(rejected "$reason") after ${BASE[$reason]} + $n sent"
   for r in malformed unknown_peer rate_limited forged replayed; do
     [[ $r == "$reason" ]] && want=$((BASE[$r] + n)) || want=${BASE[$r]}
