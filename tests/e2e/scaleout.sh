@@ -7,7 +7,8 @@
 #                                                                                 ├ lb2 = B 10.0.0.3
 #                                                                                 └ b1..b3 backends
 # Each balancer runs BIRD (iBGP to the router, hold time 3 s) and xvsd, which announces its
-# healthy VIPs through BIRD (--bird-include) and shares flows with the other (--share-*).
+# healthy VIPs through BIRD (its config's bird: section) and shares flows with the other
+# (flow_sharing:); --drain on the command line overrides the file's.
 # Backends answer the client directly (DSR) through the router.
 #
 # Two trials, control first: sharing off, then on. Each opens $conns long-lived connections
@@ -90,8 +91,11 @@ CHECK_LOGS+=("$NET_TMP/rt-bird.log" "$NET_TMP/rt-bird.out")
 net_spawn rt "$NET_TMP/rt-bird.out" bird -f -c "$NET_TMP/rt.conf" -s "$NET_TMP/rt.ctl"
 
 # balancer_config NAME ADDRESS B3 [LEARN]: xvsd's YAML for one balancer (B3 "true" = b3
-# disabled; LEARN seconds before announcing, default 0).
+# disabled; LEARN seconds before announcing, default 0), sharing flows with the other
+# balancer when SHARING is on.
 balancer_config() {
+  local peer=$a
+  [[ $1 == A ]] && peer=$b
   cat >"$NET_TMP/$1.yaml.new" <<YAML
 learn: ${4:-0}
 vlans:
@@ -100,6 +104,20 @@ bgp:
   as_number: 65000
   hold_time: 3
   peers: [$rt]
+bird:
+  include: $NET_TMP/$1-routes.conf
+  socket: $NET_TMP/$1.ctl
+YAML
+  if [[ $SHARING == on ]]; then
+    cat >>"$NET_TMP/$1.yaml.new" <<YAML
+flow_sharing:
+  address: $2
+  peers: [$peer]
+  key_file: $NET_TMP/share.key
+  peer_wait: 10
+YAML
+  fi
+  cat >>"$NET_TMP/$1.yaml.new" <<YAML
 services:
   - name: chat
     virtual: $vip
@@ -128,13 +146,15 @@ YAML
   mv "$NET_TMP/$1.yaml.new" "$NET_TMP/$1.yaml"
 }
 
+SHARING=off
 declare -A XVSD_PID BIRD_PID
-# balancer_start NAME ROLE ADDRESS PEER SHARING: BIRD (its include file written by xvsd) and
-# xvsd in ROLE's namespace.
+# balancer_start NAME ROLE ADDRESS: BIRD (its include file written by xvsd) and xvsd in
+# ROLE's namespace.
 balancer_start() {
-  local name=$1 role=$2 addr=$3 peer=$4 sharing=$5 share=()
-  [[ $sharing == on ]] &&
-    share=(--share-address "$addr" --share-peer "$peer" --share-key "$NET_TMP/share.key")
+  local name=$1 role=$2 addr=$3
+  # A machine's /run does not outlive it: a restarted A must not hand its new BIRD the
+  # routes file of its previous life before xvsd has rewritten it (empty, until ready).
+  rm -f "$NET_TMP/$name-routes.conf"
   cat >"$NET_TMP/$name-bird.conf" <<EOF
 router id $addr;
 log "$NET_TMP/$name-bird.log" all;
@@ -142,8 +162,7 @@ protocol device {}
 include "$NET_TMP/$name-routes.conf";
 EOF
   net_spawn "$role" "$NET_TMP/$name.log" "$xvsd" "$NET_TMP/$name.yaml" eth0 --webserver "" \
-    --bird-include "$NET_TMP/$name-routes.conf" --bird-socket "$NET_TMP/$name.ctl" \
-    --peer-wait 10 --drain 1 "${share[@]}"
+    --drain 1
   XVSD_PID[$name]=$NET_PID
   CHECK_LOGS+=("$NET_TMP/$name.log")
   wait_for 10 test -s "$NET_TMP/$name-routes.conf" || fail "$name: xvsd wrote no BIRD file"
@@ -173,10 +192,11 @@ round() {
 # trial on|off: sets KEPT, BROKEN and FAILOVER (seconds until the router had only B).
 trial() {
   local mode=$1 t0 before_a before_b i
+  SHARING=$mode
   balancer_config A "$a" true
   balancer_config B "$b" true
-  balancer_start A lb "$a" "$b" "$mode"
-  balancer_start B lb2 "$b" "$a" "$mode"
+  balancer_start A lb "$a"
+  balancer_start B lb2 "$b"
   wait_for 40 hops_are "$vip" "$a $b " ||
     fail "$mode: the router never had both balancers for $vip: '$(next_hops "$vip")'"
   if [[ $mode == on ]]; then
@@ -269,7 +289,7 @@ check_round() {
 }
 ip -n "${NET_PREFIX}sw" link set lb up
 balancer_config A "$a" false 6
-balancer_start A lb "$a" "$b" on
+balancer_start A lb "$a"
 deadline=$(($(now) + 40000000000))
 rounds=0
 until hops_are "$vip" "$a $b "; do
