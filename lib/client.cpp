@@ -20,21 +20,21 @@
 
 #include <fmt/format.h>
 
-#include "active.hpp"
-#include "dataplane.hpp"
-#include "entries.hpp"
-#include "flow_maps.hpp"
-#include "flows.hpp"
-#include "maglev.hpp"
-#include "metrics.hpp"
-#include "nat_pairs.hpp"
-#include "natns.hpp"
-#include "netinfo.hpp"
-#include "netlink.hpp"
-#include "netwatch.hpp"
-#include "pinger.hpp"
-#include "slots.hpp"
-#include "validate.hpp"
+#include "control/active.hpp"
+#include "dataplane/dataplane.hpp"
+#include "dataplane/entries.hpp"
+#include "dataplane/flow_maps.hpp"
+#include "dataplane/flows.hpp"
+#include "control/maglev.hpp"
+#include "dataplane/metrics.hpp"
+#include "dataplane/nat_pairs.hpp"
+#include "net/natns.hpp"
+#include "net/netinfo.hpp"
+#include "net/netlink.hpp"
+#include "net/netwatch.hpp"
+#include "net/pinger.hpp"
+#include "control/slots.hpp"
+#include "api/validate.hpp"
 
 namespace xvs {
 using namespace detail;

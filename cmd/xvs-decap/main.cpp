@@ -14,9 +14,9 @@
 #include <fmt/format.h>
 #include <xvs/error.hpp>
 
-#include "bpf_loader.hpp"
+#include "dataplane/bpf_loader.hpp"
 #include "decapsulator.hpp"
-#include "netlink.hpp"
+#include "net/netlink.hpp"
 
 namespace {
 

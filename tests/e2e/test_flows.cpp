@@ -19,9 +19,9 @@
 #include <xvs/xvs.hpp>
 
 #include "../support/netns.hpp"
-#include "dataplane.hpp"
-#include "flow_table.hpp"
-#include "flows.hpp"
+#include "dataplane/dataplane.hpp"
+#include "dataplane/flow_table.hpp"
+#include "dataplane/flows.hpp"
 
 using namespace xvs;
 using xvs::test::ScopedNetns;

@@ -17,9 +17,9 @@
 
 #include <xvs/error.hpp>
 
-#include "entries.hpp"
-#include "maglev.hpp"
-#include "natns.hpp"
+#include "dataplane/entries.hpp"
+#include "control/maglev.hpp"
+#include "net/natns.hpp"
 
 namespace xvs::test {
 

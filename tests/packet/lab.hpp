@@ -15,10 +15,10 @@
 
 #include <xvs/types.hpp>
 
-#include "dataplane.hpp"
-#include "flow_table.hpp"
+#include "dataplane/dataplane.hpp"
+#include "dataplane/flow_table.hpp"
 #include "frame.hpp"
-#include "netinfo.hpp"
+#include "net/netinfo.hpp"
 #include "tunnel_frames.hpp"
 
 namespace xvs::test {

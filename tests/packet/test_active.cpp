@@ -7,7 +7,7 @@
 
 #include <ctime>
 
-#include "active.hpp"
+#include "control/active.hpp"
 #include "lab.hpp"
 
 using namespace xvs;

@@ -10,7 +10,7 @@
 
 #include <set>
 
-#include "flow_maps.hpp"
+#include "dataplane/flow_maps.hpp"
 #include "lab.hpp"
 
 using namespace xvs;

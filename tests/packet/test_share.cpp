@@ -9,9 +9,9 @@
 
 #include <ctime>
 
-#include "entries.hpp"
-#include "flow_maps.hpp"
-#include "flows.hpp"
+#include "dataplane/entries.hpp"
+#include "dataplane/flow_maps.hpp"
+#include "dataplane/flows.hpp"
 #include "lab.hpp"
 
 using namespace xvs;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "entries.hpp"
+#include "dataplane/entries.hpp"
 
 #include <arpa/inet.h>
 

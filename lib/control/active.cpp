@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "active.hpp"
+#include "control/active.hpp"
 
 namespace xvs::detail {
 

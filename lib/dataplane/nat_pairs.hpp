@@ -12,9 +12,9 @@
 #include <xvs/address.hpp>
 #include <xvs/types.hpp>
 
-#include "../bpf/abi.h"
-#include "dataplane.hpp"
-#include "slots.hpp"
+#include "../../bpf/abi.h"
+#include "dataplane/dataplane.hpp"
+#include "control/slots.hpp"
 
 namespace xvs::detail {
 

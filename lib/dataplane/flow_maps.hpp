@@ -12,9 +12,9 @@
 #include <xvs/address.hpp>
 #include <xvs/types.hpp>
 
-#include "../bpf/abi.h"
-#include "dataplane.hpp"
-#include "flow_table.hpp"
+#include "../../bpf/abi.h"
+#include "dataplane/dataplane.hpp"
+#include "dataplane/flow_table.hpp"
 
 namespace xvs::detail {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "flow_table.hpp"
+#include "dataplane/flow_table.hpp"
 
 #include <bpf/bpf.h>
 #include <sys/mman.h>
@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 #include <xvs/error.hpp>
 
-#include "bpf_loader.hpp"
+#include "dataplane/bpf_loader.hpp"
 
 namespace xvs::detail {
 

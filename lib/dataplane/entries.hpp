@@ -10,8 +10,8 @@
 #include <xvs/address.hpp>
 #include <xvs/types.hpp>
 
-#include "../bpf/abi.h"
-#include "netinfo.hpp"
+#include "../../bpf/abi.h"
+#include "net/netinfo.hpp"
 
 namespace xvs::detail {
 

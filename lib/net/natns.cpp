@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "natns.hpp"
+#include "net/natns.hpp"
 
 #include <fcntl.h>
 #include <linux/ethtool.h>
@@ -20,10 +20,10 @@
 #include <fmt/format.h>
 #include <xvs/error.hpp>
 
-#include "../bpf/abi.h"
-#include "bpf_loader.hpp"
-#include "netlink.hpp"
-#include "rtnl.hpp"
+#include "../../bpf/abi.h"
+#include "dataplane/bpf_loader.hpp"
+#include "net/netlink.hpp"
+#include "net/rtnl.hpp"
 
 namespace xvs::detail {
 namespace {

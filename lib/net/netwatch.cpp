@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "netwatch.hpp"
+#include "net/netwatch.hpp"
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -20,7 +20,7 @@
 
 #include <xvs/error.hpp>
 
-#include "netlink.hpp"
+#include "net/netlink.hpp"
 
 namespace xvs::detail {
 namespace {

@@ -8,8 +8,8 @@
 #include <map>
 #include <utility>
 
-#include "dataplane.hpp"
-#include "flow_table.hpp"
+#include "dataplane/dataplane.hpp"
+#include "dataplane/flow_table.hpp"
 
 namespace xvs::detail {
 

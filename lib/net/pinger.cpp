@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "pinger.hpp"
+#include "net/pinger.hpp"
 
 #include <array>
 #include <cerrno>

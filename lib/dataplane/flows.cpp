@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "flows.hpp"
+#include "dataplane/flows.hpp"
 
 #include <arpa/inet.h>
 
@@ -10,8 +10,8 @@
 
 #include <xvs/error.hpp>
 
-#include "entries.hpp"
-#include "validate.hpp"
+#include "dataplane/entries.hpp"
+#include "api/validate.hpp"
 
 namespace xvs::detail {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "nat_pairs.hpp"
+#include "dataplane/nat_pairs.hpp"
 
 #include <bpf/bpf.h>
 
@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 #include <xvs/error.hpp>
 
-#include "entries.hpp"
-#include "natns.hpp"
+#include "dataplane/entries.hpp"
+#include "net/natns.hpp"
 
 namespace xvs::detail {
 

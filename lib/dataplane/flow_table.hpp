@@ -9,7 +9,7 @@
 #include <functional>
 #include <optional>
 
-#include "../bpf/abi.h"
+#include "../../bpf/abi.h"
 
 // A flow entry with the backend its generation was given to ("flow_backends"; zero when
 // that map has none).

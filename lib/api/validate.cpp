@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "validate.hpp"
+#include "api/validate.hpp"
 
 #include <algorithm>
 

@@ -12,7 +12,7 @@
 #include <xvs/address.hpp>
 #include <xvs/types.hpp>
 
-#include "../bpf/abi.h"
+#include "../../bpf/abi.h"
 
 namespace xvs::detail {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "rtnl.hpp"
+#include "net/rtnl.hpp"
 
 #include <array>
 #include <cerrno>
@@ -20,7 +20,7 @@
 
 #include <xvs/error.hpp>
 
-#include "bpf_loader.hpp"
+#include "dataplane/bpf_loader.hpp"
 
 namespace xvs::detail {
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "bpf_loader.hpp"
+#include "dataplane/bpf_loader.hpp"
 
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>

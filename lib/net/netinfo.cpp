@@ -16,7 +16,7 @@
 // "Best route" is always the longest prefix, then the lowest metric. Ties everywhere are
 // broken by values (ifindex, address), never by snapshot order, so the answer does not
 // depend on the order of the dump.
-#include "netinfo.hpp"
+#include "net/netinfo.hpp"
 
 #include <algorithm>
 #include <tuple>

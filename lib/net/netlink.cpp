@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "netlink.hpp"
+#include "net/netlink.hpp"
 
 #include <array>
 #include <cerrno>

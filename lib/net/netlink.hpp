@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "netinfo.hpp"
+#include "net/netinfo.hpp"
 
 struct nlmsghdr;
 

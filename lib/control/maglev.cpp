@@ -28,7 +28,7 @@
 // residue comes from exact balance itself (the removed backend's slots do not split evenly by
 // rank, and the excess must be evened out) and shrinks as the table grows: with the data
 // plane's 16384 slots, 1.43x worst and 1.35x mean for 64 backends.
-#include "maglev.hpp"
+#include "control/maglev.hpp"
 
 #include <xvs/error.hpp>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "pins.hpp"
+#include "dataplane/pins.hpp"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -13,8 +13,8 @@
 #include <fmt/format.h>
 #include <xvs/error.hpp>
 
-#include "../bpf/abi.h"
-#include "bpf_loader.hpp"
+#include "../../bpf/abi.h"
+#include "dataplane/bpf_loader.hpp"
 
 namespace xvs::detail {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "flow_maps.hpp"
+#include "dataplane/flow_maps.hpp"
 
 #include <bpf/bpf.h>
 
@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <xvs/error.hpp>
 
-#include "entries.hpp"
+#include "dataplane/entries.hpp"
 
 namespace xvs::detail {
 

@@ -6,7 +6,7 @@
 
 #include <xvs/types.hpp>
 
-#include "../bpf/abi.h"
+#include "../../bpf/abi.h"
 
 namespace xvs::detail {
 

@@ -12,9 +12,9 @@
 
 #include <xvs/address.hpp>
 
-#include "../bpf/abi.h"
-#include "bpf_loader.hpp"
-#include "pins.hpp"
+#include "../../bpf/abi.h"
+#include "dataplane/bpf_loader.hpp"
+#include "dataplane/pins.hpp"
 
 namespace xvs::detail {
 
