@@ -33,7 +33,7 @@ FrameSpec frame_to(const Service& s, std::uint8_t tcp_flags = kAck, std::size_t 
   f.proto = static_cast<std::uint8_t>(s.protocol);
   f.dport = s.port;
   f.tcp_flags = s.protocol == Protocol::TCP ? tcp_flags : 0;
-  f.payload = payload;
+  f.payload = Bytes(payload);
   return f;
 }
 

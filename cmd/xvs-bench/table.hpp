@@ -10,7 +10,7 @@
 
 #include <xvs/types.hpp>
 
-#include "frame.hpp"
+#include "harness.hpp"
 #include "report.hpp"
 
 namespace xvs::bench {

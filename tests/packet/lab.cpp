@@ -232,23 +232,6 @@ xvs_nat Lab::nat_entry(const Service& s, const IPAddr& backend, std::uint16_t vl
   return e;
 }
 
-int test_run(int prog_fd, const Bytes& in, Bytes& out, xdp_md* ctx, std::uint32_t& retval) {
-  out.resize(in.size() + 256);
-  bpf_test_run_opts opts{};
-  opts.sz = sizeof opts;
-  opts.data_in = in.data();
-  opts.data_size_in = static_cast<std::uint32_t>(in.size());
-  opts.data_out = out.data();
-  opts.data_size_out = static_cast<std::uint32_t>(out.size());
-  opts.ctx_in = ctx;
-  opts.ctx_size_in = ctx ? sizeof *ctx : 0;
-  opts.repeat = 1;
-  int err = bpf_prog_test_run_opts(prog_fd, &opts);
-  out.resize(err ? 0 : opts.data_size_out);
-  retval = opts.retval;
-  return err;
-}
-
 namespace {
 
 Run run_once(int prog_fd, const Bytes& frame, std::uint32_t ingress_ifindex) {

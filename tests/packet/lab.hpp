@@ -24,6 +24,7 @@
 #include "dataplane/flow_maps.hpp"
 #include "dataplane/flow_table.hpp"
 #include "frame.hpp"
+#include "test_run.hpp"
 #include "net/netinfo.hpp"
 #include "tunnel_frames.hpp"
 
@@ -56,10 +57,6 @@ struct Run {
   int verdict = -1;
   Bytes out;
 };
-
-// Runs `prog_fd` once over `in` with BPF_PROG_TEST_RUN (`ctx` may be null); the output frame
-// lands in `out` (resized to it). Returns 0 or -errno.
-int test_run(int prog_fd, const Bytes& in, Bytes& out, xdp_md* ctx, std::uint32_t& retval);
 
 // Backends 1..n of one family: 10.0.0.n or fd00::n, MAC backend_mac(n), VLAN 100 + n.
 std::vector<Backend> backends(bool v6, std::uint8_t n);
