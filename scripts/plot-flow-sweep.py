@@ -3,7 +3,8 @@
 # Draws the flow-count sweep from xvs-bench's JSON (`xvs-bench --sweep --json`, e.g. the
 # files of scripts/flow-sweep.sh): net ns per packet against flows per CPU, one line per
 # (label, path), medians over the files of a label. A file's label is its name up to the
-# last "-" (flow-sweep.sh writes LABEL-ROUND.json), or the whole name without ".json".
+# last "-" (flow-sweep.sh writes LABEL-ROUND.json), or the whole name without ".json"; the
+# first file's label is drawn dashed.
 #   /usr/bin/python3 scripts/plot-flow-sweep.py PNG FILE.json [FILE.json ...]
 import collections
 import json
@@ -36,7 +37,8 @@ def main(png, files):
     if not series:
         sys.exit("plot-flow-sweep: no sweep figures in these files (xvs-bench --sweep --json)")
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    labels = sorted({label for label, _ in series})
+    # The label of the first file (e.g. "before") is drawn dashed when there are several.
+    labels = list(dict.fromkeys(label_of(path) for path in files))
     for (label, kind), points in sorted(series.items()):
         xs = sorted(points)
         ys = [statistics.median(points[x]) for x in xs]
