@@ -73,7 +73,7 @@ XVS_STATIC_ASSERT(sizeof(struct xvs_vip) == 8, "xvs_vip layout");
 
 /* Map "vip_filter": ARRAY[1], a bitmap over hashed addresses with the bit of every VIP set.
  * A clear bit proves "not a VIP" without the hash lookup in "vips", on the path most of a
- * host's traffic takes. lib/dataplane.cpp maintains it together with "vips". */
+ * host's traffic takes. lib/dataplane/dataplane.cpp maintains it together with "vips". */
 #define XVS_VIP_FILTER_BITS 65536
 struct xvs_vip_filter {
 	xvs_u64 bits[XVS_VIP_FILTER_BITS / 64];
@@ -92,7 +92,7 @@ static inline xvs_u32 xvs_vip_filter_bit(const struct xvs_addr *a)
 /* Map "vip_slots": ARRAY[XVS_VIP_FILTER_BITS], indexed by filter bit: the VIP with that bit,
  * so that a packet to a VIP is recognised without the hash lookup in "vips". vip.index 0: no
  * VIP has this bit (addr is stale); XVS_VIP_COLLIDED: several do, and "vips", which always
- * holds every VIP, decides. lib/dataplane.cpp changes addr only while vip.index is 0 or
+ * holds every VIP, decides. lib/dataplane/dataplane.cpp changes addr only while vip.index is 0 or
  * XVS_VIP_COLLIDED, and never addr and vip.index in one write, so that a reader seeing a
  * half-written slot never takes one address for another VIP. */
 #define XVS_VIP_COLLIDED 0xffffffffu

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* The maps of the data plane, with the layouts of abi.h. lib/dataplane.cpp finds them by
+/* The maps of the data plane, with the layouts of abi.h. lib/dataplane/dataplane.cpp finds them by
  * these names and sizes "flows" at load time. */
 #ifndef XVS_MAPS_H
 #define XVS_MAPS_H
@@ -54,7 +54,7 @@ struct {
 
 /* Set-associative buckets of XVS_FLOW_WAYS entries (flow_table.h), shared by all CPUs.
  * max_entries is replaced at load time (flows_per_cpu * possible CPUs, rounded up to whole
- * buckets). Mapped into the control plane (lib/flow_table.cpp), which walks it without a
+ * buckets). Mapped into the control plane (lib/dataplane/flow_table.cpp), which walks it without a
  * system call per batch. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -8,7 +8,7 @@
 #include <xvs/xvs.hpp>
 
 #include "../../bpf/abi.h"
-#include "maglev.hpp"
+#include "control/maglev.hpp"
 
 namespace xvs::bench {
 

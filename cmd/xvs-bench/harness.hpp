@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "bpf_loader.hpp"
+#include "dataplane/bpf_loader.hpp"
 #include "frame.hpp"
 
 namespace xvs::bench {

@@ -16,7 +16,7 @@
 #include <fmt/format.h>
 #include <xvs/xvs.hpp>
 
-#include "bpf_loader.hpp"
+#include "dataplane/bpf_loader.hpp"
 #include "harness.hpp"
 #include "runner.hpp"
 #include "table.hpp"

@@ -11,7 +11,7 @@
 
 #include "../../bpf/abi.h"
 #include "bpfinfo.hpp"
-#include "flow_table.hpp"
+#include "dataplane/flow_table.hpp"
 #include "verify.hpp"
 
 namespace xvs::bench {

@@ -12,7 +12,7 @@
 
 #include <xvs/address.hpp>
 
-#include "bpf_loader.hpp"
+#include "dataplane/bpf_loader.hpp"
 #include "decap_abi.h"
 
 namespace xvs::decap {

@@ -19,7 +19,7 @@
 #include <xvs/xvs.hpp>
 
 #include "client_state.hpp"
-#include "flows.hpp"
+#include "dataplane/flows.hpp"
 
 using namespace xvs;
 using xvs::test::Network;

@@ -10,7 +10,7 @@
 
 #include "../support/netns.hpp"
 #include "client_state.hpp"
-#include "flows.hpp"
+#include "dataplane/flows.hpp"
 
 using namespace xvs;
 using xvs::test::error_of;

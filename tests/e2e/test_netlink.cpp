@@ -19,8 +19,8 @@
 #include <fmt/format.h>
 
 #include "../support/netns.hpp"
-#include "netlink.hpp"
-#include "pinger.hpp"
+#include "net/netlink.hpp"
+#include "net/pinger.hpp"
 
 using namespace xvs;
 using namespace xvs::detail;

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "../support/netns.hpp"
-#include "netwatch.hpp"
+#include "net/netwatch.hpp"
 
 using namespace std::chrono_literals;
 using xvs::detail::NetWatcher;

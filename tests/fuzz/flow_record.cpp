@@ -9,7 +9,7 @@
 
 #include <xvs/error.hpp>
 
-#include "flows.hpp"
+#include "dataplane/flows.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::span<const std::uint8_t> in(data, size);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// libFuzzer target for the rtnetlink parsers (lib/netlink.cpp). The input is a receive
+// libFuzzer target for the rtnetlink parsers (lib/net/netlink.cpp). The input is a receive
 // buffer, cut to its complete messages and walked by libmnl's mnl_cb_run as the event
 // subscription and the dumps walk theirs; every message goes to all four parsers. Besides
 // what the sanitizers catch, a parser must not throw, must answer only for its own message
@@ -13,7 +13,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 
-#include "netlink.hpp"
+#include "net/netlink.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
 """An independent reference for the two hashing contracts between balancers: the data
-plane's flow hash and the Maglev table. Written from their descriptions (lib/maglev.cpp's
+plane's flow hash and the Maglev table. Written from their descriptions (lib/control/maglev.cpp's
 header comment, bpf/hash.h's comments and docs/reliability.md), not from the C++ or BPF
 code paths, and run only by hand: its output is committed next to it and read by
 tests/unit/test_golden.cpp and tests/packet/test_golden.cpp.

@@ -9,7 +9,7 @@
 #include <set>
 #include <string>
 
-#include "entries.hpp"
+#include "dataplane/entries.hpp"
 #include "lab.hpp"
 
 using namespace xvs;

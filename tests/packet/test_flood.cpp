@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "flow_maps.hpp"
+#include "dataplane/flow_maps.hpp"
 #include "lab.hpp"
 
 using namespace xvs;

@@ -15,9 +15,9 @@
 #include <tuple>
 
 #include "lab.hpp"
-#include "metrics.hpp"
-#include "nat_pairs.hpp"
-#include "natns.hpp"
+#include "dataplane/metrics.hpp"
+#include "dataplane/nat_pairs.hpp"
+#include "net/natns.hpp"
 #include "oracle.hpp"
 
 using namespace xvs;

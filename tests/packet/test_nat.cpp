@@ -6,8 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include "lab.hpp"
-#include "nat_pairs.hpp"
-#include "natns.hpp"
+#include "dataplane/nat_pairs.hpp"
+#include "net/natns.hpp"
 
 using namespace xvs;
 using namespace xvs::test;

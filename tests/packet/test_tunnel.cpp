@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "entries.hpp"
+#include "dataplane/entries.hpp"
 #include "lab.hpp"
 
 using namespace xvs;

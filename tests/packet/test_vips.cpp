@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "entries.hpp"
+#include "dataplane/entries.hpp"
 #include "lab.hpp"
 
 using namespace xvs;

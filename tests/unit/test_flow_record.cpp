@@ -11,7 +11,7 @@
 
 #include <xvs/error.hpp>
 
-#include "flows.hpp"
+#include "dataplane/flows.hpp"
 
 using namespace xvs;
 using namespace xvs::detail;

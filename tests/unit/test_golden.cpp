@@ -8,8 +8,8 @@
 
 #include "../../bpf/abi.h"
 #include "../golden/vectors.hpp"
-#include "entries.hpp"
-#include "maglev.hpp"
+#include "dataplane/entries.hpp"
+#include "control/maglev.hpp"
 
 using xvs::detail::maglev_key;
 using xvs::detail::maglev_table;

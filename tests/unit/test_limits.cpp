@@ -9,7 +9,7 @@
 #include <xvs/limits.hpp>
 
 #include "../bpf/abi.h"
-#include "validate.hpp"
+#include "api/validate.hpp"
 
 static_assert(xvs::max_vips == XVS_MAX_VIPS);
 static_assert(xvs::max_services == XVS_MAX_SERVICES);

@@ -7,7 +7,7 @@
 #include <xvs/error.hpp>
 
 #include "../../bpf/abi.h"
-#include "maglev.hpp"
+#include "control/maglev.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -131,7 +131,7 @@ TEST_CASE("weight 0 takes no slots and changes nothing", "[maglev]") {
 // between the others: at most 1.5x the ideal share for N <= 64. Exact balance (shares within
 // one slot) costs about 0.8 * sqrt(table size) slots of rebalancing per change, which is why
 // the data plane's table has 16384 slots: with 8192 this algorithm measured 1.74x worst at
-// N = 64 (classic Maglev: 2.2x); with 16384, 1.43x worst and 1.35x mean. See lib/maglev.cpp.
+// N = 64 (classic Maglev: 2.2x); with 16384, 1.43x worst and 1.35x mean. See lib/control/maglev.cpp.
 TEST_CASE("adding or removing one backend moves little more than its share", "[maglev]") {
   double worst_mean = 0;
   for (std::size_t n = 2; n <= 64; ++n) {

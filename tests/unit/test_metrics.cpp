@@ -4,7 +4,7 @@
 #include <set>
 #include <string>
 
-#include "metrics.hpp"
+#include "dataplane/metrics.hpp"
 
 using namespace xvs::detail;
 

@@ -5,7 +5,7 @@
 
 #include <arpa/inet.h>
 
-#include "../../lib/natns.hpp"
+#include "net/natns.hpp"
 #include "../../bpf/abi.h"
 #include <xvs/error.hpp>
 

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "netinfo.hpp"
+#include "net/netinfo.hpp"
 
 using namespace xvs;
 using namespace xvs::detail;

@@ -16,7 +16,7 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 
-#include "netlink.hpp"
+#include "net/netlink.hpp"
 
 using namespace xvs;
 using namespace xvs::detail;

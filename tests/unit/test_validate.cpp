@@ -5,7 +5,7 @@
 
 #include <xvs/error.hpp>
 
-#include "validate.hpp"
+#include "api/validate.hpp"
 
 using namespace xvs;
 using xvs::detail::validate_destination;

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// rtnetlink (libmnl) access: dumps the current network state into a NetSnapshot.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "net/netinfo.hpp"
+
+struct nlmsghdr;
+
+namespace xvs::detail {
+
+// Dumps links, addresses, neighbours and main-table routes of the current network
+// namespace. Throws Error{Errc::system} when netlink fails.
+NetSnapshot dump_network();
+
+// ifindex of an interface by name; 0 when it does not exist.
+int interface_index(const std::string& name);
+
+// The length of the leading run of whole netlink messages in a receive buffer of `len`
+// bytes, each with its padding to 4 bytes: `len` for anything the kernel sends. libmnl
+// 1.0.4 compares a message length with the bytes left as signed ints (a length of 2^31 or
+// more sends mnl_cb_run past the buffer) and parses attributes up to a message's aligned end
+// (past the buffer when it ends unpadded); callers hand it only this prefix.
+std::size_t complete_messages(const void* buf, std::size_t len);
+
+// One parser per rtnetlink message type, shared by the dump and by event subscriptions
+// (RTNLGRP_LINK/IFADDR/NEIGH/ROUTE deliver the same messages). Each accepts the NEW and DEL
+// variant of its type (the caller tells them apart by nlmsg_type) and returns nothing for
+// another type, a truncated message, or an element the snapshot leaves out (a tentative IPv6
+// address, a proxy neighbour, a route of another table or of a non-unicast type).
+std::optional<Link> parse_link(const nlmsghdr*);            // RTM_NEWLINK, RTM_DELLINK
+std::optional<Address> parse_address(const nlmsghdr*);      // RTM_NEWADDR, RTM_DELADDR
+std::optional<Neighbour> parse_neighbour(const nlmsghdr*);  // RTM_NEWNEIGH, RTM_DELNEIGH
+std::optional<Route> parse_route(const nlmsghdr*);          // RTM_NEWROUTE, RTM_DELROUTE
+
+}  // namespace xvs::detail
