@@ -31,7 +31,7 @@
 #include "net/natns.hpp"
 #include "net/netinfo.hpp"
 #include "net/netlink.hpp"
-#include "net/netwatch.hpp"
+#include "net/net_tracker.hpp"
 #include "net/pinger.hpp"
 #include "control/slots.hpp"
 #include "api/validate.hpp"
@@ -204,7 +204,7 @@ private:
   bool net_changed_ = false;  // a netlink event arrived since the last dump
   std::thread refresher_;
   // Last: its thread calls network_changed(), so it must stop before the rest goes.
-  NetWatcher watcher_{[this] { network_changed(); }};
+  NetTracker tracker_{[this] { network_changed(); }};
 };
 
 namespace {
@@ -260,7 +260,7 @@ Client::Impl::Impl(std::vector<std::string> interfaces, Options options)
   config_.ipv4_vlans = options_.ipv4_vlans;
   config_.ipv6_vlans = options_.ipv6_vlans;
   config_.routes = options_.routes;
-  net_ = dump_network();
+  net_ = tracker_.snapshot();
   nat_ns_.emplace(nat_mtu(net_, ifindexes_));
   nat_ns_->attach(dp_.program_fd("xvs_nat"), dp_.program_fd("xvs_nat_reflect"),
                   options_.driver_mode);
@@ -796,14 +796,18 @@ void Client::Impl::refresh_loop() {
   std::unique_lock lock(mu_);
   auto next_walk = Clock::now();
   while (!stop_) {
-    // The periodic dump stays as a safety net behind the netlink events.
+    // The period paces pings and the heartbeat; network facts come from netlink events.
     if (!net_changed_) wake_.wait_for(lock, any_unresolved() ? kResolvingPeriod : kRefreshPeriod);
     if (stop_) break;
     net_changed_ = false;
+    // The tracker keeps the routes that decide these addresses' next hops.
+    std::set<IPAddr> destinations;
+    for (const auto& [_, ss] : services_)
+      for (const auto& [addr, __] : ss.dests) destinations.insert(addr);
     lock.unlock();
     std::optional<NetSnapshot> snapshot;
     try {
-      snapshot = dump_network();
+      if (tracker_.update(destinations)) snapshot = tracker_.snapshot();
     } catch (const Error& e) {
       log("netlink dump failed", {{"error", e.what()}});
     }
@@ -835,7 +839,7 @@ void Client::Impl::refresh_loop() {
 
 // --- live network facts and active connections ------------------------------------------
 
-// From the watcher's thread: dump and sync now rather than at the next period.
+// From the watcher's thread: update and sync now rather than at the next period.
 void Client::Impl::network_changed() {
   {
     std::lock_guard lock(mu_);
