@@ -80,12 +80,6 @@ int Dataplane::program_fd(const char* name) const { return obj_.program_fd(name)
 
 int Dataplane::map_fd(const char* name) const { return obj_.map_fd(name); }
 
-void Dataplane::attach(int ifindex, bool native) { attach_xdp(prog_fd_, ifindex, native); }
-
-void Dataplane::detach(int ifindex, bool native) noexcept {
-  detach_xdp(prog_fd_, ifindex, native);
-}
-
 namespace {
 
 void update(int fd, const void* key, const void* value, const char* map,

@@ -7,11 +7,21 @@
 
 namespace xvs::detail {
 
-NetTracker::NetTracker(std::function<void()> changed) {
+NetTracker::NetTracker() {
   // Subscribed before the dump, so that nothing changing meanwhile goes unnoticed.
-  watcher_.emplace(std::move(changed), NetWatcher::kSettle, NetWatcher::kMinGap,
-                   [this](const nlmsghdr* nlh) { return note(nlh); });
+  watcher_.emplace(
+      [this] {
+        std::lock_guard lock(hook_mu_);
+        if (changed_) changed_();
+      },
+      NetWatcher::kSettle, NetWatcher::kMinGap,
+      [this](const nlmsghdr* nlh) { return note(nlh); });
   dump(true, {});
+}
+
+void NetTracker::on_change(std::function<void()> changed) {
+  std::lock_guard lock(hook_mu_);
+  changed_ = std::move(changed);
 }
 
 bool NetTracker::note(const nlmsghdr* nlh) {

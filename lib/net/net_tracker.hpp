@@ -24,9 +24,13 @@ namespace xvs::detail {
 class NetTracker {
 public:
   // Subscribes to notifications, then dumps the network (throws Error{Errc::system} when
-  // netlink fails). `changed` runs on the watcher's thread after a burst of notifications
-  // (NetWatcher's coalescing) and must not throw; it should lead to an update().
-  explicit NetTracker(std::function<void()> changed);
+  // netlink fails).
+  NetTracker();
+
+  // `changed` runs on the watcher's thread after a burst of notifications (NetWatcher's
+  // coalescing) and must not throw; it should lead to an update(). Replaces the previous
+  // one; once on_change({}) returns, none runs any more.
+  void on_change(std::function<void()> changed);
 
   // From one thread at a time (the refresher's). Applies the notifications that came since
   // the last call, dumping again where they cannot tell, and scans the routes again when
@@ -44,6 +48,8 @@ private:
   bool apply_pending(bool& changed);
   void dump(bool everything, const std::set<IPAddr>& destinations);
 
+  std::mutex hook_mu_;  // guards changed_, held while it runs
+  std::function<void()> changed_;
   std::mutex mu_;  // guards pending_ and lost_
   std::vector<NetChange> pending_;
   bool lost_ = false;
