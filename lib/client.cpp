@@ -17,6 +17,7 @@
 
 #include "api/validate.hpp"
 #include "control/active.hpp"
+#include "control/latency_window.hpp"
 #include "control/paths.hpp"
 #include "control/refresher.hpp"
 #include "control/service_maps.hpp"
@@ -89,6 +90,7 @@ public:
   KernelPaths paths_;
   NetTracker tracker_;  // keeps paths_.net current, through the refresher
   ServiceTable table_;
+  LatencyWindow latency_;
   // Flow sharing is switched on in the data plane once used (docs/flows.md).
   std::atomic<bool> queue_flows_{false};
   bool shared_flows_ = false;
@@ -139,8 +141,12 @@ Client::Impl::Impl(std::vector<std::string> interfaces, Options options)
   }
   refresher_.emplace(Refresher::Parts{
       mu_, table_, paths_, tracker_, active_flows_, pinger_,
-      // The heartbeat proves the control plane alive; without it the data plane fails open.
-      [this] { write_settings(); },
+      [this] {
+        // The heartbeat proves the control plane alive; without it the data plane fails open.
+        write_settings();
+        const xvs_reasons r = dp_.reasons();
+        latency_.record(monotonic_ns(), r.latency_ns, r.latency_samples);
+      },
       [this](std::string_view msg, const LogFields& f) { log(msg, f); }});
 }
 
@@ -185,7 +191,7 @@ Client::~Client() = default;
 Info Client::info() {
   std::lock_guard lock(impl_->mu_);
   return info_view(impl_->dp_, impl_->flow_maps_, impl_->nat_pairs_, impl_->table_,
-                   impl_->nat_ns_->ipv6());
+                   impl_->latency_, impl_->nat_ns_->ipv6());
 }
 
 Config Client::config() {

@@ -208,8 +208,7 @@ void ServiceTable::add_destination(ServiceState& ss, const Destination& d) {
       {{"service", describe(ss.config)}, {"destination", d.address.to_string()}});
 }
 
-// Forgets a destination and returns its index. The caller commits the service (so the table
-// stops naming it) and then retires the index.
+// Forgets a destination and returns its index, for commit() to retire.
 std::uint16_t ServiceTable::forget_destination(ServiceState& ss,
                                                std::map<IPAddr, DestState>::iterator it) {
   std::uint16_t index = it->second.index;
@@ -229,10 +228,15 @@ void ServiceTable::retire(std::span<const std::uint16_t> indexes) {
 
 // --- programming the data plane ------------------------------------------------------------
 
-void ServiceTable::commit(const IPAddr& vip, ServiceState* changed, bool new_vip) {
+// The order keeps traffic flowing at every step and puts the NAT pairs last, so that a
+// failure before them leaves every pair's address as it was.
+void ServiceTable::commit(const IPAddr& vip, ServiceState* changed, bool new_vip,
+                          std::span<const std::uint16_t> retired) {
   if (changed) sync(*changed);
   // A new VIP after its service entry: a VIP without one would drop as err_no_service.
   if (new_vip) maps_.set_vip(to_abi(vip), xvs_vip{vips_.at(vip).slot, 0});
+  // Only once no Maglev table names them.
+  retire(retired);
   sync_nat(vip);
 }
 
@@ -369,8 +373,7 @@ void ServiceTable::remove_service(const Service& s) {
     }
     service_slots_.release(it->second.slot);
     services_.erase(it);
-    commit(s.address, nullptr);
-    retire(indexes);
+    commit(s.address, nullptr, false, indexes);
     log("service removed", {{"service", describe(s)}});
   });
 }
@@ -411,8 +414,7 @@ void ServiceTable::remove_destination(const Service& s, const Destination& d) {
   transaction(s.address, [&] {
     ServiceState& placed = state_of(s);
     std::uint16_t index = forget_destination(placed, placed.dests.find(d.address));
-    commit(s.address, &placed);
-    retire({&index, 1});
+    commit(s.address, &placed, false, {&index, 1});
   });
 }
 
@@ -444,8 +446,7 @@ void ServiceTable::set_service(const Service& s, const std::vector<Destination>&
       else
         existing->second.config = d;
     }
-    commit(s.address, &ss, new_vip);
-    retire(gone);
+    commit(s.address, &ss, new_vip, gone);
   });
 }
 

@@ -111,8 +111,10 @@ private:
   std::uint16_t forget_destination(ServiceState&, std::map<IPAddr, DestState>::iterator);
   void retire(std::span<const std::uint16_t> indexes);
   // The data plane in line with `changed` (when given) and the NAT entries of `vip`;
-  // `new_vip`: the VIP's entry is written too, after its first service's.
-  void commit(const IPAddr& vip, ServiceState* changed, bool new_vip = false);
+  // `new_vip`: the VIP's entry is written too, after its first service's; `retired`:
+  // destination indexes no service names any more, cleared and released.
+  void commit(const IPAddr& vip, ServiceState* changed, bool new_vip = false,
+              std::span<const std::uint16_t> retired = {});
   void sync(ServiceState&, bool rewrite = false);
   void sync_nat(const IPAddr& vip);
   xvs_nat nat_entry(const IPAddr& vip, const IPAddr& backend, const DestState&) const;

@@ -53,7 +53,7 @@ VIP vip_view(const IPAddr& addr, const VipState& v, const ServiceTable& table,
 }
 
 Info info_view(const Dataplane& dp, const FlowMaps& flows, const NatPairs& nat,
-               const ServiceTable& table, bool nat_ipv6) {
+               const ServiceTable& table, const LatencyWindow& latency, bool nat_ipv6) {
   xvs_counters c = dp.counters(XVS_COUNTERS_GLOBAL);
   xvs_reasons r = dp.reasons();
   Info out;
@@ -68,7 +68,7 @@ Info info_view(const Dataplane& dp, const FlowMaps& flows, const NatPairs& nat,
   for (const auto& [_, ss] : table.services()) all += current(ss);
   out.metrics["current"] = all;
   add_xvs_global_metrics(out.metrics);
-  out.latency = r.latency_samples ? r.latency_ns / r.latency_samples : 0;
+  out.latency = latency.average(r.latency_ns, r.latency_samples);
   return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include <xvs/types.hpp>
 
+#include "control/latency_window.hpp"
 #include "control/service_table.hpp"
 #include "dataplane/dataplane.hpp"
 #include "dataplane/flow_maps.hpp"
@@ -16,9 +17,9 @@ DestinationExtended extended(const DestState&, const Dataplane&);
 ServiceExtended extended(const ServiceState&, const Dataplane&);
 VIP vip_view(const IPAddr&, const VipState&, const ServiceTable&, const Dataplane&);
 
-// The global view. `nat_ipv6`: the health-check namespace has IPv6 addresses. The caller
-// holds the lock that guards `table` and `nat`.
+// The global view, its latency over `latency`'s window. `nat_ipv6`: the health-check
+// namespace has IPv6 addresses. The caller holds the lock that guards `table` and `nat`.
 Info info_view(const Dataplane&, const FlowMaps&, const NatPairs&, const ServiceTable&,
-               bool nat_ipv6);
+               const LatencyWindow& latency, bool nat_ipv6);
 
 }  // namespace xvs::detail

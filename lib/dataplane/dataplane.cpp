@@ -128,10 +128,16 @@ void Dataplane::sync_vip_slot(std::uint32_t bit) {
   auto write = [&] { update(vip_slots_fd_, &bit, &slot, "vip_slots", which); };
   auto anonymous = [](std::uint32_t index) { return index == 0 || index == XVS_VIP_COLLIDED; };
 
-  if (count != 1) {
-    const std::uint32_t index = count ? XVS_VIP_COLLIDED : 0;
-    if (slot.vip.index == index) return;
-    slot.vip.index = index;
+  if (count == 0) {
+    // Cleared entirely, as if never used: no address lingers after its VIP.
+    const xvs_vip_slot unused{};
+    if (std::memcmp(&slot, &unused, sizeof slot) == 0) return;
+    slot = unused;
+    return write();
+  }
+  if (count > 1) {
+    if (slot.vip.index == XVS_VIP_COLLIDED) return;
+    slot.vip.index = XVS_VIP_COLLIDED;
     return write();
   }
   if (std::memcmp(&slot.addr, &sole->addr, sizeof slot.addr) != 0) {
