@@ -33,7 +33,7 @@
 #include "net/natns.hpp"
 #include "net/netinfo.hpp"
 #include "net/netlink.hpp"
-#include "net/netwatch.hpp"
+#include "net/net_tracker.hpp"
 #include "net/pinger.hpp"
 
 namespace xvs {
@@ -88,6 +88,7 @@ public:
 
   mutable std::mutex mu_;  // guards everything below
   KernelPaths paths_;
+  NetTracker tracker_;  // keeps paths_.net current, through the refresher
   ServiceTable table_;
   LatencyWindow latency_;
   // Flow sharing is switched on in the data plane once used (docs/flows.md).
@@ -100,8 +101,6 @@ public:
   std::vector<XdpAttachment> attachments_;
   Pinger pinger_;
   std::optional<Refresher> refresher_;
-  // Last: its thread calls the refresher, so it must stop before the rest goes.
-  std::optional<NetWatcher> watcher_;
 
   void log(std::string_view msg, const LogFields& fields = {}) const {
     if (options_.logger) options_.logger->debug(msg, fields);
@@ -128,7 +127,7 @@ Client::Impl::Impl(std::vector<std::string> interfaces, Options options)
   paths_.config.ipv4_vlans = options_.ipv4_vlans;
   paths_.config.ipv6_vlans = options_.ipv6_vlans;
   paths_.config.routes = options_.routes;
-  paths_.net = dump_network();
+  paths_.net = tracker_.snapshot();
   nat_ns_.emplace(nat_mtu(paths_.net, paths_.attached));
   nat_ns_->attach(dp_.program_fd("xvs_nat"), dp_.program_fd("xvs_nat_reflect"),
                   options_.driver_mode);
@@ -141,7 +140,7 @@ Client::Impl::Impl(std::vector<std::string> interfaces, Options options)
                      {"mode", options_.driver_mode ? "native" : "generic"}});
   }
   refresher_.emplace(Refresher::Parts{
-      mu_, table_, paths_, active_flows_, pinger_,
+      mu_, table_, paths_, tracker_, active_flows_, pinger_,
       [this] {
         // The heartbeat proves the control plane alive; without it the data plane fails open.
         write_settings();
@@ -149,7 +148,6 @@ Client::Impl::Impl(std::vector<std::string> interfaces, Options options)
         latency_.record(monotonic_ns(), r.latency_ns, r.latency_samples);
       },
       [this](std::string_view msg, const LogFields& f) { log(msg, f); }});
-  watcher_.emplace([this] { refresher_->network_changed(); });
 }
 
 void Client::Impl::write_settings() {

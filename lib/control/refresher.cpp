@@ -7,7 +7,6 @@
 #include <xvs/error.hpp>
 
 #include "dataplane/clock.hpp"
-#include "net/netlink.hpp"
 
 namespace xvs::detail {
 
@@ -24,9 +23,12 @@ constexpr auto kActiveWalk = std::chrono::seconds(2);
 
 }  // namespace
 
-Refresher::Refresher(Parts parts) : parts_(std::move(parts)), thread_([this] { loop(); }) {}
+Refresher::Refresher(Parts parts) : parts_(std::move(parts)), thread_([this] { loop(); }) {
+  parts_.tracker.on_change([this] { network_changed(); });
+}
 
 Refresher::~Refresher() {
+  parts_.tracker.on_change({});
   {
     std::lock_guard lock(parts_.mu);
     stop_ = true;
@@ -74,11 +76,15 @@ void Refresher::loop() {
       wake_.wait_for(lock, parts_.table.resolving() ? kResolvingPeriod : kRefreshPeriod);
     if (stop_) break;
     net_changed_ = false;
+    // The tracker keeps the routes that decide these addresses' next hops.
+    std::set<IPAddr> destinations;
+    for (const auto& [_, ss] : parts_.table.services())
+      for (const auto& [addr, __] : ss.dests) destinations.insert(addr);
     // The slow reads happen without the lock, so that API calls are not held up by them.
     lock.unlock();
     std::optional<NetSnapshot> snapshot;
     try {
-      snapshot = dump_network();
+      if (parts_.tracker.update(destinations)) snapshot = parts_.tracker.snapshot();
     } catch (const Error& e) {
       log("netlink dump failed", e.what());
     }
