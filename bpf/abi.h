@@ -222,16 +222,24 @@ static inline int xvs_flow_key_eq(const struct xvs_flow_key *a, const struct xvs
  * entry, else the oldest established one idle for XVS_FLOW_PROTECT_NS. Both sides insert
  * by it: the data plane its flows, the control plane peers' flows. */
 #define XVS_FLOW_KEEP (~0ull)
-static inline xvs_u64 xvs_flow_victim_rank(const struct xvs_flow_entry *e,
-					   const struct xvs_flow_key *k, xvs_u64 now)
+/* The rank of an entry that does not hold the key being inserted: the data plane's lookup
+ * compared the keys already and ranks the entries it passed in the same pass. */
+static inline xvs_u64 xvs_flow_other_rank(const struct xvs_flow_entry *e, xvs_u64 now)
 {
-	if (e->state == XVS_FLOW_FREE || xvs_flow_key_eq(&e->key, k))
+	if (e->state == XVS_FLOW_FREE)
 		return 0;
 	if (e->state != XVS_FLOW_ESTABLISHED)
 		return (1ull << 62) | (e->seen_ns >> 2);
 	if (now - e->seen_ns > XVS_FLOW_PROTECT_NS)
 		return (2ull << 62) | (e->seen_ns >> 2);
 	return XVS_FLOW_KEEP;
+}
+
+/* Any entry: the key's own entry ranks first. */
+static inline xvs_u64 xvs_flow_victim_rank(const struct xvs_flow_entry *e,
+					   const struct xvs_flow_key *k, xvs_u64 now)
+{
+	return xvs_flow_key_eq(&e->key, k) ? 0 : xvs_flow_other_rank(e, now);
 }
 
 /* Map "flow_backends": LRU_HASH generation -> the backend's address. Generations are unique

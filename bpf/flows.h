@@ -56,15 +56,19 @@ static __always_inline struct xvs_dest *xvs_peer_dest(struct xvs_pkt *p,
 /* The destination of the flow's entry, or NULL when there is none or its backend is no
  * longer a destination of the service (see xvs_entry_dest). A hit needs neither the services
  * map nor the hash: the destination names its service's counter slot. Only a packet of the
- * flow (`learn`) refreshes the entry, and its first hit makes it established. */
+ * flow (`learn`) refreshes the entry, and its first hit makes it established. *slot says
+ * where an insert of the flow would go. */
 static __always_inline struct xvs_dest *xvs_flow_dest(struct xvs_pkt *p,
 						      const struct xvs_settings *s,
-						      struct xvs_meter *m, __u64 now, int learn)
+						      struct xvs_meter *m, __u64 now, int learn,
+						      struct xvs_flow_slot *slot)
 {
-	struct xvs_flow_entry *e = xvs_flow_find(&p->key, s);
+	struct xvs_flow_entry *e;
 	struct xvs_dest *d;
 	__u32 idx;
 
+	xvs_flow_walk(&p->key, s, now, slot);
+	e = slot->entry;
 	if (!e)
 		return NULL;
 	if (e->state == XVS_FLOW_PEER) {
@@ -97,11 +101,12 @@ static __always_inline struct xvs_dest *xvs_flow_dest(struct xvs_pkt *p,
  * memory: the next packet is placed the same way. */
 static __always_inline void xvs_remember_flow(const struct xvs_pkt *p,
 					      const struct xvs_settings *s,
+					      const struct xvs_flow_slot *slot,
 					      const struct xvs_dest *d, __u32 idx, __u64 now)
 {
 	struct xvs_share_counters *c;
 
-	if (!xvs_flow_insert(&p->key, s, (__u16)idx, d->generation, XVS_FLOW_NEW, now)) {
+	if (!xvs_flow_store(slot, &p->key, (__u16)idx, d->generation, XVS_FLOW_NEW, now)) {
 		c = xvs_share_counters();
 		if (c)
 			c->refused++;
@@ -119,12 +124,13 @@ static __always_inline struct xvs_dest *xvs_find_dest(struct xvs_pkt *p,
 						      struct xvs_meter *m, __u64 now, int learn,
 						      int *reason)
 {
+	struct xvs_flow_slot slot;
 	struct xvs_service_key sk;
 	struct xvs_service *svc;
 	struct xvs_dest *d;
 	__u32 idx;
 
-	d = xvs_flow_dest(p, s, m, now, learn);
+	d = xvs_flow_dest(p, s, m, now, learn, &slot);
 	if (d)
 		return d;
 
@@ -152,7 +158,7 @@ static __always_inline struct xvs_dest *xvs_find_dest(struct xvs_pkt *p,
 	}
 	m->dest = idx;
 	if (learn && xvs_creates_flow(p)) {
-		xvs_remember_flow(p, s, d, idx, now);
+		xvs_remember_flow(p, s, &slot, d, idx, now);
 		m->new_flow = 1;
 	}
 	return d;

@@ -13,9 +13,22 @@
 #include <optional>
 
 #include "dataplane/bpf_loader.hpp"
-#include "frame.hpp"
+#include "frame.hpp"  // testkit/: the frames the packet tests send too
 
 namespace xvs::bench {
+
+using test::Bytes;
+using test::FrameSpec;
+using test::kAck;
+using test::kSyn;
+
+// Where BENCH_VARY_FLOW (bench.bpf.c) rewrites a frame built from a FrameSpec.
+struct VaryOffsets {
+  std::uint16_t sport = 0;  // L4 source port
+  std::uint16_t saddr = 0;  // last 16 bits of the source address
+  std::uint16_t csum = 0;   // IPv4 header checksum; 0 for IPv6
+};
+VaryOffsets vary_offsets(const FrameSpec&);
 
 struct Run {
   int verdict = -1;  // XDP_* of the last repetition

@@ -41,6 +41,16 @@ int main(int argc, char** argv) {
                                "flows_per_cpu of the measured data plane; the flow table is "
                                "filled with this many flows before the full/* paths")
                     ->check(CLI::Range(1024u, 100000000u));
+  app.add_flag("--sweep", s.sweep,
+               "Also the flow-count sweep (figures sweep/N/*): for each size N of --sweep-flows "
+               "a data plane with flows_per_cpu N, its table filled with N x CPUs flows, then "
+               "hits on established flows and new flows into the full table");
+  auto* sweep_flows =
+      app.add_option("--sweep-flows", s.sweep_flows,
+                     "flows_per_cpu of the sweep, comma-separated (implies --sweep; default "
+                     "1024,16384,65536,262144,1000000, with --quick 1024,16384)")
+          ->delimiter(',')
+          ->check(CLI::Range(1024u, 100000000u));
   app.add_option("--filter", s.filter,
                  "Only figures whose name matches this regular expression (e.g. 'l2/|floor')");
   app.add_option("--object", s.object,
@@ -53,7 +63,9 @@ int main(int argc, char** argv) {
     if (!repeat->count()) s.repeat = 20000;
     if (!rounds->count()) s.rounds = 3;
     if (!flows->count()) s.flows = 65536;
+    if (!sweep_flows->count()) s.sweep_flows = {1024, 16384};
   }
+  if (sweep_flows->count()) s.sweep = true;
   try {
     s.filter_re = std::regex(s.filter, std::regex::extended);
   } catch (const std::regex_error& e) {
@@ -71,6 +83,7 @@ int main(int argc, char** argv) {
   try {
     Network net;
     measure_paths(net, report);
+    if (s.sweep) measure_sweep(net, report);
     measure_control(net, report);
   } catch (const std::exception& e) {
     fmt::print(stderr, "\n{}\n", e.what());

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -74,6 +75,14 @@ std::vector<std::uint8_t> read_file(const std::string& path) {
   return out;
 }
 
+// The Client's options for a data plane of s.flows flows per CPU (and s.object, if given).
+Options client_options(const Settings& s) {
+  Options options;
+  options.flows_per_cpu = s.flows;
+  if (!s.object.empty()) options.bpf_program = read_file(s.object);
+  return options;
+}
+
 }  // namespace
 
 void measure_paths(const Network& net, Report& report) {
@@ -83,10 +92,7 @@ void measure_paths(const Network& net, Report& report) {
     if (s.wanted(p.name)) wanted.push_back(std::move(p));
   if (wanted.empty()) return;  // e.g. --filter control/: no floor to compare with either
 
-  Options options;
-  options.flows_per_cpu = s.flows;
-  if (!s.object.empty()) options.bpf_program = read_file(s.object);
-  Client client({kInterface}, options);
+  Client client({kInterface}, client_options(s));
   configure(client, wanted);
   report.machine.bench_cpu = pin(s.cpu);
   Harness h;
@@ -115,6 +121,44 @@ void measure_paths(const Network& net, Report& report) {
     progress("measuring with the flow table full");
     runner.rounds();
     for (auto& r : runner.finish()) report.paths.push_back(std::move(r));
+  }
+  progress("");
+}
+
+void measure_sweep(const Network& net, Report& report) {
+  const Settings& s = report.settings;
+  const std::uint64_t cpus = detail::possible_cpus();
+  report.machine.bench_cpu = pin(s.cpu);
+  Harness h;
+  for (std::uint32_t n : s.sweep_flows) {
+    const std::uint64_t capacity = std::uint64_t{n} * cpus;
+    std::vector<Path> wanted;
+    // Hits on one flow per 16 entries: a bucket of 8 ways then never overflows, so every
+    // repetition is a hit (the runner checks that none was a new flow).
+    for (Path p : sweep_table(capacity / 16)) {
+      p.name = fmt::format("sweep/{}/{}", n, p.name);
+      if (s.wanted(p.name)) wanted.push_back(std::move(p));
+    }
+    if (wanted.empty()) continue;
+    Settings at = s;
+    at.flows = n;
+    SweepPoint point;
+    point.flows_per_cpu = n;
+    Client client({kInterface}, client_options(at));
+    configure(client, wanted);
+    Fd program = attached_program(net.ifindex());
+    Runner runner(net, client, h, program.get(), at);
+    progress(fmt::format("sweep: filling a table of {} flows per CPU", n));
+    point.fill = runner.fill(
+        wanted.front(), static_cast<std::uint32_t>(std::min<std::uint64_t>(capacity, UINT32_MAX)));
+    point.fill.capacity = capacity;
+    for (const auto& p : wanted) runner.start(p);
+    progress(fmt::format("sweep: measuring {} flows per CPU", n));
+    runner.rounds();
+    point.paths = runner.finish();
+    for (const auto& m : program_maps(program.get()))
+      if (m.name == "flows") point.table_bytes = m.memlock;
+    report.sweep.push_back(std::move(point));
   }
   progress("");
 }

@@ -10,5 +10,9 @@
 namespace xvs::bench {
 
 void measure_paths(const Network& net, Report& report);
+// The flow-count sweep (report.sweep): for each size of settings.sweep_flows, a Client with
+// that flows_per_cpu, its table filled with flows_per_cpu x CPUs flows, then sweep_table()'s
+// paths. After measure_paths: one Client at a time on the bench interface.
+void measure_sweep(const Network& net, Report& report);
 
 }  // namespace xvs::bench

@@ -4,12 +4,12 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <xvs/version.hpp>
-
-#include "json.hpp"
 
 namespace xvs::bench {
 
@@ -82,13 +82,68 @@ void print_memory(const Report& r, std::FILE* out) {
   }
 }
 
-void json_summary(JsonWriter& j, std::string_view key, const Summary& s) {
-  j.begin_object(key);
-  j.value("median", s.median);
-  j.value("min", s.min);
-  j.value("max", s.max);
-  j.numbers("rounds", s.rounds);
-  j.end_object();
+// The sweep as one table: a row per size, the net ns of each sweep path in a column.
+void print_sweep(const Report& r, std::FILE* out) {
+  fmt::print(out,
+             "flow-count sweep: for each flows_per_cpu a new data plane, its table filled with "
+             "flows_per_cpu x CPUs\nnew flows first; net ns per packet (median over rounds, "
+             "spread in brackets)\n\n");
+  std::vector<std::string> columns;
+  for (const auto& point : r.sweep)
+    for (const auto& p : point.paths) {
+      std::string col = p.name.substr(p.name.rfind('/') + 1);
+      if (std::find(columns.begin(), columns.end(), col) == columns.end()) columns.push_back(col);
+    }
+  fmt::print(out, "{:>13} {:>11} {:>11} {:>10}", "flows_per_cpu", "entries", "hit flows",
+             "table MiB");
+  for (const auto& c : columns) fmt::print(out, " {:>18}", c);
+  fmt::print(out, "\n");
+  for (const auto& point : r.sweep) {
+    std::string hit_flows = "-";
+    for (const auto& p : point.paths)
+      if (p.name.ends_with("/tcp-est")) hit_flows = grouped(point.fill.capacity / 16);
+    fmt::print(out, "{:>13} {:>11} {:>11} {:>10.1f}", grouped(point.flows_per_cpu),
+               grouped(point.fill.capacity), hit_flows,
+               static_cast<double>(point.table_bytes) / (1 << 20));
+    for (const auto& c : columns) {
+      std::string cell = "-";
+      for (const auto& p : point.paths)
+        if (p.name.ends_with("/" + c))
+          cell = p.ok() ? fmt::format("{:.1f} ({:.0f}%)", p.net.median, 100 * p.raw.spread())
+                        : p.status.substr(0, 18);
+      fmt::print(out, " {:>18}", cell);
+    }
+    fmt::print(out, "\n");
+  }
+  for (const auto& point : r.sweep)
+    for (const auto& p : point.paths)
+      if (p.failed()) fmt::print(out, "{}: {}\n", p.name, p.status);
+}
+
+nlohmann::json to_json(const Summary& s) {
+  return {{"median", s.median}, {"min", s.min}, {"max", s.max}, {"rounds", s.rounds}};
+}
+
+nlohmann::json to_json(const Report& r, const PathResult& p) {
+  nlohmann::json j = {{"name", p.name},
+                      {"description", p.description},
+                      {"backends", p.backends},
+                      {"frame_bytes", p.frame_bytes},
+                      {"status", p.status}};
+  if (p.ok()) {
+    j["raw_ns"] = to_json(p.raw);
+    j["net_ns"] = to_json(p.net);
+    j["mpps"] = p.net.median > 0 ? 1000 / p.net.median : 0.0;
+    j["floor_ratio"] = r.floor_ratio(p);
+  }
+  if (p.target.max_ns) j["target_ns"] = p.target.max_ns;
+  if (p.target.max_floor_ratio) j["target_floor_ratio"] = p.target.max_floor_ratio;
+  return j;
+}
+
+nlohmann::json to_json(const Fill& f) {
+  return {{"flows", f.flows}, {"seconds", f.seconds}, {"entries", f.entries},
+          {"capacity", f.capacity}};
 }
 
 }  // namespace
@@ -139,6 +194,10 @@ void print_table(const Report& r, std::FILE* out) {
                r.fill->seconds > 0 ? static_cast<double>(r.fill->flows) / r.fill->seconds / 1e6
                                    : 0.0,
                grouped(r.fill->entries), grouped(r.fill->capacity));
+  if (!r.sweep.empty()) {
+    fmt::print(out, "\n");
+    print_sweep(r, out);
+  }
   if (!r.control.empty()) {
     fmt::print(out, "\n");
     print_control(r, out);
@@ -150,92 +209,64 @@ void print_table(const Report& r, std::FILE* out) {
 }
 
 void print_json(const Report& r, std::FILE* out) {
-  JsonWriter j(out);
-  j.begin_object();
-  j.value("version", XVS_VERSION_STRING);
-  j.begin_object("machine");
-  j.value("nproc", r.machine.nproc);
-  j.value("kernel", r.machine.kernel);
-  j.value("cpu_model", r.machine.cpu_model);
-  j.value("bench_cpu", r.machine.bench_cpu);
-  j.end_object();
-  j.begin_object("settings");
-  j.value("repeat", std::uint64_t{r.settings.repeat});
-  j.value("rounds", r.settings.rounds);
-  j.value("flows_per_cpu", std::uint64_t{r.settings.flows});
-  j.value("quick", r.settings.quick);
-  j.value("filter", r.settings.filter);
-  j.value("object", r.settings.object.empty() ? "embedded" : r.settings.object);
-  j.end_object();
-  if (r.floor) {
-    j.begin_object("floor");
-    j.value("frame_bytes", std::uint64_t{r.floor->frame_bytes});
-    json_summary(j, "nop_direct_ns", r.floor->nop_direct);
-    json_summary(j, "swap_direct_ns", r.floor->swap_direct);
-    json_summary(j, "swap_wrapped_ns", r.floor->swap_wrapped);
-    json_summary(j, "swap_net_ns", r.floor->swap_net);
-    j.end_object();
+  nlohmann::json j;
+  j["version"] = XVS_VERSION_STRING;
+  j["machine"] = {{"nproc", r.machine.nproc},
+                  {"kernel", r.machine.kernel},
+                  {"cpu_model", r.machine.cpu_model},
+                  {"bench_cpu", r.machine.bench_cpu}};
+  j["settings"] = {{"repeat", r.settings.repeat},
+                   {"rounds", r.settings.rounds},
+                   {"flows_per_cpu", r.settings.flows},
+                   {"quick", r.settings.quick},
+                   {"filter", r.settings.filter},
+                   {"object", r.settings.object.empty() ? "embedded" : r.settings.object},
+                   {"sweep_flows", r.settings.sweep ? r.settings.sweep_flows
+                                                    : std::vector<std::uint32_t>{}}};
+  if (r.floor)
+    j["floor"] = {{"frame_bytes", r.floor->frame_bytes},
+                  {"nop_direct_ns", to_json(r.floor->nop_direct)},
+                  {"swap_direct_ns", to_json(r.floor->swap_direct)},
+                  {"swap_wrapped_ns", to_json(r.floor->swap_wrapped)},
+                  {"swap_net_ns", to_json(r.floor->swap_net)}};
+  j["paths"] = nlohmann::json::array();
+  for (const auto& p : r.paths) j["paths"].push_back(to_json(r, p));
+  if (r.fill) j["fill"] = to_json(*r.fill);
+  j["sweep"] = nlohmann::json::array();
+  for (const auto& point : r.sweep) {
+    nlohmann::json paths = nlohmann::json::array();
+    for (const auto& p : point.paths) paths.push_back(to_json(r, p));
+    j["sweep"].push_back({{"flows_per_cpu", point.flows_per_cpu},
+                          {"fill", to_json(point.fill)},
+                          {"table_bytes", point.table_bytes},
+                          {"paths", paths}});
   }
-  j.begin_array("paths");
-  for (const auto& p : r.paths) {
-    j.begin_object();
-    j.value("name", p.name);
-    j.value("description", p.description);
-    j.value("backends", p.backends);
-    j.value("frame_bytes", std::uint64_t{p.frame_bytes});
-    j.value("status", p.status);
-    if (p.ok()) {
-      json_summary(j, "raw_ns", p.raw);
-      json_summary(j, "net_ns", p.net);
-      j.value("mpps", p.net.median > 0 ? 1000 / p.net.median : 0.0);
-      j.value("floor_ratio", r.floor_ratio(p));
-    }
-    if (p.target.max_ns) j.value("target_ns", p.target.max_ns);
-    if (p.target.max_floor_ratio) j.value("target_floor_ratio", p.target.max_floor_ratio);
-    j.end_object();
-  }
-  j.end_array();
-  if (r.fill) {
-    j.begin_object("fill");
-    j.value("flows", r.fill->flows);
-    j.value("seconds", r.fill->seconds);
-    j.value("entries", r.fill->entries);
-    j.value("capacity", r.fill->capacity);
-    j.end_object();
-  }
-  j.begin_array("control");
+  j["control"] = nlohmann::json::array();
   for (const auto& f : r.control) {
-    j.begin_object();
-    j.value("name", f.name);
-    j.value("description", f.description);
-    j.value("unit", f.unit);
-    json_summary(j, "value", f.value);
-    if (f.target > 0) j.value("target", f.target);
-    j.end_object();
+    nlohmann::json c = {{"name", f.name},
+                        {"description", f.description},
+                        {"unit", f.unit},
+                        {"value", to_json(f.value)}};
+    if (f.target > 0) c["target"] = f.target;
+    j["control"].push_back(c);
   }
-  j.end_array();
-  j.begin_array("memory");
+  j["memory"] = nlohmann::json::array();
   for (const auto& m : r.memory) {
-    j.begin_object();
-    j.value("name", m.name);
-    j.value("description", m.description);
-    j.value("total_bytes", m.total());
-    j.begin_array("maps");
-    for (const auto& map : m.maps) {
-      j.begin_object();
-      j.value("name", map.name);
-      j.value("type", map_type_name(map.type));
-      j.value("max_entries", std::uint64_t{map.max_entries});
-      j.value("key_size", std::uint64_t{map.key_size});
-      j.value("value_size", std::uint64_t{map.value_size});
-      j.value("memlock_bytes", map.memlock);
-      j.end_object();
-    }
-    j.end_array();
-    j.end_object();
+    nlohmann::json maps = nlohmann::json::array();
+    for (const auto& map : m.maps)
+      maps.push_back({{"name", map.name},
+                      {"type", map_type_name(map.type)},
+                      {"max_entries", map.max_entries},
+                      {"key_size", map.key_size},
+                      {"value_size", map.value_size},
+                      {"memlock_bytes", map.memlock}});
+    j["memory"].push_back({{"name", m.name},
+                           {"description", m.description},
+                           {"total_bytes", m.total()},
+                           {"maps", maps}});
   }
-  j.end_array();
-  j.end_object();
+  // Infinite or NaN figures (none expected) become null rather than invalid JSON.
+  fmt::print(out, "{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace xvs::bench

@@ -49,6 +49,15 @@ struct Fill {
   std::uint64_t capacity = 0;    // flows_per_cpu x possible CPUs
 };
 
+// One size of the flow-count sweep: a data plane with flows_per_cpu `flows_per_cpu`, its
+// table filled, and the paths measured on it.
+struct SweepPoint {
+  std::uint32_t flows_per_cpu = 0;
+  Fill fill;
+  std::uint64_t table_bytes = 0;  // what the kernel charges for the "flows" map
+  std::vector<PathResult> paths;
+};
+
 struct Figure {                  // a control-plane measurement
   std::string name, description, unit;
   Summary value;
@@ -77,12 +86,16 @@ struct Report {
   std::optional<Floor> floor;
   std::vector<PathResult> paths;
   std::optional<Fill> fill;
+  std::vector<SweepPoint> sweep;
   std::vector<Figure> control;
   std::vector<MemoryCase> memory;
 
   bool failed() const {
     for (const auto& p : paths)
       if (p.failed()) return true;
+    for (const auto& point : sweep)
+      for (const auto& p : point.paths)
+        if (p.failed()) return true;
     return false;
   }
   double floor_ratio(const PathResult& p) const {

@@ -33,7 +33,7 @@ FrameSpec frame_to(const Service& s, std::uint8_t tcp_flags = kAck, std::size_t 
   f.proto = static_cast<std::uint8_t>(s.protocol);
   f.dport = s.port;
   f.tcp_flags = s.protocol == Protocol::TCP ? tcp_flags : 0;
-  f.payload = payload;
+  f.payload = Bytes(payload);
   return f;
 }
 
@@ -51,6 +51,14 @@ const char* tunnel_name(TunnelType t) {
 // Targets (issue 6; docs/performance.md, "Targets").
 constexpr Target kEstablished{50, 2}, kNewFlow{120, 4}, kForward{100, 4}, kNotVip{20, 0};
 
+Pool l2(const char* vip, std::uint16_t port, int n, Protocol proto = Protocol::TCP) {
+  Pool p;
+  p.service = service_of(vip, port, proto);
+  p.backends = n;
+  p.v6 = IPAddr::parse(vip).is6();
+  return p;
+}
+
 }  // namespace
 
 std::vector<Path> path_table() {
@@ -65,13 +73,6 @@ std::vector<Path> path_table() {
     p.target = target;
     out.push_back(p);
     return &out.back();
-  };
-  auto l2 = [](const char* vip, std::uint16_t port, int n, Protocol proto = Protocol::TCP) {
-    Pool p;
-    p.service = service_of(vip, port, proto);
-    p.backends = n;
-    p.v6 = IPAddr::parse(vip).is6();
-    return p;
   };
 
   const std::map<int, std::uint16_t> port_of{{1, 80}, {16, 81}, {255, 82}};
@@ -144,6 +145,24 @@ std::vector<Path> path_table() {
           frame_to(udp.service, 0, 32), kNewFlow);
   p->full_table = p->vary = true;
   return out;
+}
+
+std::vector<Path> sweep_table(std::uint64_t hit_flows) {
+  Pool b16 = l2(kVip4, 81, 16);
+  Path est;
+  est.name = "tcp-est";
+  est.description = "TCP established, {} flows in turn: hits";
+  est.pool = b16;
+  est.frame = frame_to(b16.service);
+  est.vary = true;
+  est.span = hit_flows;
+  est.target = kEstablished;
+  Path fresh = est;
+  fresh.span = 0;
+  fresh.name = "tcp-new";
+  fresh.description = "new TCP flow each into the full table (insert, evict)";
+  fresh.target = kNewFlow;
+  return {est, fresh};
 }
 
 FrameSpec reference_frame() { return frame_to(service_of(kVip4, 81)); }

@@ -10,7 +10,7 @@
 
 #include <xvs/types.hpp>
 
-#include "frame.hpp"
+#include "harness.hpp"
 #include "report.hpp"
 
 namespace xvs::bench {
@@ -43,6 +43,9 @@ struct Path {
 };
 
 std::vector<Path> path_table();
+// The paths of one size of the flow-count sweep, named without their "sweep/N/" prefix:
+// hits cycling through `hit_flows` established flows, and new flows into the full table.
+std::vector<Path> sweep_table(std::uint64_t hit_flows);
 // The frame of the floor and of the flow-table fill: a TCP ACK to the 16-backend service.
 FrameSpec reference_frame();
 

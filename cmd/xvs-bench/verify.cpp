@@ -39,7 +39,7 @@ std::uint8_t tunnel_protocol(TunnelType t, bool inner6) {
 // tunnel's protocol, addressed to the backend whose MAC it carries.
 std::string check_forwarded(const Path& p, const Bytes& in, const Bytes& out, const MAC& ours) {
   const Pool& pool = *p.pool;
-  const std::size_t l3 = l3_offset();
+  const std::size_t l3 = test::l3_offset(p.frame);
   if (out.size() < l3 + 40) return fmt::format("output frame of {} bytes", out.size());
   if (mac_at(out, 6) != ours) return "source MAC is not the balancer's";
   const int backend = backend_of(mac_at(out, 0), pool.v6, pool.backends);
@@ -51,7 +51,7 @@ std::string check_forwarded(const Path& p, const Bytes& in, const Bytes& out, co
     if (get16(out, 12) != get16(in, 12)) return "EtherType changed";
     const std::size_t ttl = l3 + (inner6 ? 7 : 8);
     if (out[ttl] != in[ttl] - 1) return "TTL / hop limit not decremented by one";
-    if (!inner6 && checksum(out.data() + l3, 20) != 0) return "IPv4 header checksum is wrong";
+    if (!inner6 && test::checksum(std::span(out).subspan(l3, 20)) != 0) return "IPv4 header checksum is wrong";
     return "";
   }
   if (get16(out, 12) != (pool.v6 ? 0x86dd : 0x0800))

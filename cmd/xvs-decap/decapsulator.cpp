@@ -95,7 +95,7 @@ const char* reason_name(std::size_t reason) noexcept {
 
 std::set<IPAddr> local_addresses() {
   std::set<IPAddr> out;
-  for (const detail::Address& a : detail::dump_network().addresses) out.insert(a.prefix.addr());
+  for (const detail::Address& a : detail::dump_addresses()) out.insert(a.prefix.addr());
   return out;
 }
 

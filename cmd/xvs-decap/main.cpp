@@ -15,6 +15,7 @@
 #include <xvs/error.hpp>
 
 #include "dataplane/bpf_loader.hpp"
+#include "dataplane/xdp_attachment.hpp"
 #include "decapsulator.hpp"
 #include "net/netlink.hpp"
 
@@ -94,22 +95,6 @@ int wait_signal(const sigset_t& set, Clock::duration timeout) {
   return sig > 0 ? sig : 0;
 }
 
-// The program attached to an interface for as long as this object lives.
-class Attachment {
-public:
-  Attachment(int prog_fd, int ifindex, bool native)
-      : prog_fd_(prog_fd), ifindex_(ifindex), native_(native) {
-    xvs::detail::attach_xdp(prog_fd, ifindex, native);
-  }
-  ~Attachment() { xvs::detail::detach_xdp(prog_fd_, ifindex_, native_); }
-  Attachment(const Attachment&) = delete;
-  Attachment& operator=(const Attachment&) = delete;
-
-private:
-  int prog_fd_, ifindex_;
-  bool native_;
-};
-
 std::string list(const std::vector<xvs::IPAddr>& addrs) {
   return addrs.empty() ? std::string("any") : fmt::format("{}", fmt::join(addrs, " "));
 }
@@ -147,7 +132,7 @@ int run(const Settings& s, const sigset_t& stop) {
     throw xvs::Error(xvs::Errc::invalid_argument, fmt::format("no interface {}", s.interface));
   xvs::decap::Decapsulator decap(s.filter);
   decap.set_locals(xvs::decap::local_addresses());
-  const Attachment attachment(decap.program_fd(), ifindex, s.native);
+  const xvs::detail::XdpAttachment attachment(decap.program_fd(), ifindex, s.native);
   print("xvs-decap: " + describe(s));
 
   const auto interval = std::chrono::seconds(s.interval);

@@ -52,6 +52,12 @@ int run(int argc, char** argv) {
   }
   for (const auto& w : config.warnings) xvsd::log_event("config_warning", {{"warning", w}});
   if (check_only) {
+    try {
+      (void)xvsd::resolve(scaleout, config);  // the scale-out options against the file
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "xvsd: %s\n", e.what());
+      return 1;
+    }
     std::printf("%s: ok, %zu services\n", config_file.c_str(), config.services.size());
     for (const auto& s : config.services)
       std::printf("  %s %s:%u/%s need %u, %zu servers, %zu checks\n", s.name.c_str(),
@@ -80,11 +86,12 @@ int run(int argc, char** argv) {
   std::unique_ptr<xvsd::Daemon> daemon;
   std::unique_ptr<xvsd::ScaleOut> scale;
   try {
+    auto scale_settings = xvsd::resolve(scaleout, config);  // before XDP is attached
     client = std::make_unique<xvs::Client>(interfaces, options);
     // Listeners learn every VIP's health at start and after each reload: route health
     // injection (cmd/xvsd/rhi) is one, when BIRD is configured.
     std::vector<std::shared_ptr<xvsd::VipListener>> listeners;
-    scale = std::make_unique<xvsd::ScaleOut>(scaleout, config.bgp);
+    scale = std::make_unique<xvsd::ScaleOut>(std::move(scale_settings), config.bgp);
     if (auto a = scale->announcer()) listeners.push_back(a);
     daemon = std::make_unique<xvsd::Daemon>(*client, config, interfaces, listeners, verbose);
     scale->start_sharing(*client);  // after the services exist: records about them apply

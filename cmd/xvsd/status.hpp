@@ -11,6 +11,8 @@
 
 #include <xvs/xvs.hpp>
 
+#include "flowshare/status.hpp"
+
 namespace xvsd {
 
 // One health check of one backend, as last run.
@@ -51,29 +53,6 @@ struct VipStatus {
   xvs::VIP data;
 };
 
-// Flow sharing between balancers (cmd/xvsd/share): datagrams and records by outcome.
-struct FlowSharePeer {
-  xvs::IPAddr address;
-  bool alive = false;               // heard from within the liveness interval
-  std::uint64_t accepted = 0;       // datagrams accepted from it
-};
-
-struct FlowShareStatus {
-  bool enabled = false;
-  std::uint64_t sent = 0;           // datagrams sent (one per peer)
-  std::uint64_t send_errors = 0;    // sendto failed (peer unreachable, buffer full)
-  std::uint64_t records_sent = 0;   // flow records read from the Client and sent
-  std::uint64_t accepted = 0;       // datagrams that passed every check
-  std::uint64_t records = 0;        // records handed to write_flow
-  std::uint64_t refused = 0;        // records write_flow refused (unknown service, ...)
-  std::uint64_t malformed = 0;      // not a flow-sharing datagram
-  std::uint64_t unknown_peer = 0;   // from an address that is not a configured peer
-  std::uint64_t rate_limited = 0;   // the peer was over its rate
-  std::uint64_t forged = 0;         // failed to authenticate under the key
-  std::uint64_t replayed = 0;       // sequence number seen before or not fresh
-  std::vector<FlowSharePeer> peers;
-};
-
 struct Status {
   std::uint64_t taken_ms = 0;        // when this snapshot was taken (ms since epoch)
   std::uint64_t started_ms = 0;      // when the daemon started
@@ -83,7 +62,7 @@ struct Status {
   std::vector<std::string> interfaces;
   xvs::Info info;
   std::vector<VipStatus> vips;
-  FlowShareStatus share;             // filled in by main when flow sharing is configured
+  flowshare::Status share;           // filled in by main when flow sharing is configured
   bool routes_announced = false;     // route health injection: BIRD has our routes
   std::string routes_error;          // why not, when it should (e.g. BIRD not running)
 };

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "transport.hpp"
+#include "flowshare/transport.hpp"
 #include "options.hpp"
 #include "stats.hpp"
 
@@ -43,18 +43,18 @@ int run(const balancer::Settings& s, const sigset_t& stop) {
   const auto destinations = s.destinations();
   for (const auto& svc : services) client.set_service(svc, destinations);
   // After the services exist: records about them are refused before.
-  std::unique_ptr<xvsd::share::FlowShare> exchange;
+  std::unique_ptr<flowshare::FlowShare> exchange;
   if (s.flow_port) {
     // Our address as the peers see it: the interface prefix of the peers' family.
     const bool v4 = s.peers.front().is4();
     const auto self = s.prefix.addr().is4() == v4 ? s.prefix.addr()
                       : s.other_prefix            ? s.other_prefix->addr()
                                                   : xvs::IPAddr{};
-    exchange = std::make_unique<xvsd::share::FlowShare>(
-        client, xvsd::share::Settings{.self = self,
+    exchange = std::make_unique<flowshare::FlowShare>(
+        client, flowshare::Settings{.self = self,
                                       .peers = s.peers,
                                       .port = s.flow_port,
-                                      .key = xvsd::share::load_key(s.flow_key)});
+                                      .key = flowshare::load_key(s.flow_key)});
   }
   fmt::print("balancer: {} ({}{}), {} XDP; {} service(s) x {} destination(s){}\n", s.interface,
              s.prefix, s.other_prefix ? ", " + s.other_prefix->to_string() : "",
@@ -85,7 +85,7 @@ int run(const balancer::Settings& s, const sigset_t& stop) {
     }
     if (now >= next_stats) {
       printer.print(client);
-      if (exchange) fmt::print("flow sharing: {}\n", xvsd::share::summary(exchange->status()));
+      if (exchange) fmt::print("flow sharing: {}\n", flowshare::summary(exchange->status()));
       std::fflush(stdout);
       next_stats += interval;
     }
@@ -93,7 +93,7 @@ int run(const balancer::Settings& s, const sigset_t& stop) {
   }
 
   printer.print(client);
-  if (exchange) fmt::print("flow sharing: {}\n", xvsd::share::summary(exchange->status()));
+  if (exchange) fmt::print("flow sharing: {}\n", flowshare::summary(exchange->status()));
   exchange.reset();
   for (const auto& svc : services) client.remove_service(svc);
   fmt::print("balancer: {}; services removed, detaching\n",

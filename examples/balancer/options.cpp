@@ -136,7 +136,7 @@ Settings parse_settings(int argc, char** argv) {
       ->allow_extra_args(false)
       ->needs(flow_port);
   // Flows from the network are trusted only when they open under the shared key
-  // (cmd/xvsd/share, docs/scale-out.md): a stranger could otherwise pin clients' flows.
+  // (cmd/flowshare, docs/scale-out.md): a stranger could otherwise pin clients' flows.
   auto* flow_key = app.add_option("--flow-key", s.flow_key,
                                   "File with the peers' shared key (64 hex digits); datagrams "
                                   "not sealed with it are dropped")

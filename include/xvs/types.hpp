@@ -74,7 +74,7 @@ struct VIP {
 
 struct Info {
   Stats stats;
-  std::uint64_t latency = 0;  // average data-plane nanoseconds per packet (sampled)
+  std::uint64_t latency = 0;  // average data-plane ns per packet over the last ~10 s (sampled)
   Metrics metrics;
   IPAddr ipv4, ipv6;          // host side of the health-check NAT namespace
 };

@@ -25,9 +25,6 @@ namespace xvs::detail {
 
 namespace {
 
-// The forwarding program's name, by which a program a dead Client left attached is known.
-constexpr const char* kProgram = "xvs_xdp";
-
 // The flow table holds `flows_per_cpu` entries per possible CPU (the default when 0), in
 // whole buckets.
 std::uint32_t flow_entries(std::uint32_t flows_per_cpu) {
@@ -60,7 +57,7 @@ Dataplane::Dataplane(std::span<const std::uint8_t> object, std::uint32_t flows_p
                throw_system("sizing map flows", -err);
              prepare_pins(obj, pins_, log);
            }),
-      prog_fd_(obj_.program_fd(kProgram)),
+      prog_fd_(obj_.program_fd(kForwardingProgram)),
       settings_fd_(map_fd("settings")),
       vips_fd_(map_fd("vips")),
       services_fd_(map_fd("services")),
@@ -84,14 +81,6 @@ int Dataplane::program_fd() const noexcept { return prog_fd_; }
 int Dataplane::program_fd(const char* name) const { return obj_.program_fd(name); }
 
 int Dataplane::map_fd(const char* name) const { return obj_.map_fd(name); }
-
-void Dataplane::attach(int ifindex, bool native, bool replace_foreign) {
-  attach_xdp_guarded(prog_fd_, ifindex, native, kProgram, replace_foreign);
-}
-
-void Dataplane::detach(int ifindex, bool native) noexcept {
-  detach_xdp(prog_fd_, ifindex, native);
-}
 
 namespace {
 
@@ -141,10 +130,16 @@ void Dataplane::sync_vip_slot(std::uint32_t bit) {
   auto write = [&] { update(vip_slots_fd_, &bit, &slot, "vip_slots", which); };
   auto anonymous = [](std::uint32_t index) { return index == 0 || index == XVS_VIP_COLLIDED; };
 
-  if (count != 1) {
-    const std::uint32_t index = count ? XVS_VIP_COLLIDED : 0;
-    if (slot.vip.index == index) return;
-    slot.vip.index = index;
+  if (count == 0) {
+    // Cleared entirely, as if never used: no address lingers after its VIP.
+    const xvs_vip_slot unused{};
+    if (std::memcmp(&slot, &unused, sizeof slot) == 0) return;
+    slot = unused;
+    return write();
+  }
+  if (count > 1) {
+    if (slot.vip.index == XVS_VIP_COLLIDED) return;
+    slot.vip.index = XVS_VIP_COLLIDED;
     return write();
   }
   if (std::memcmp(&slot.addr, &sole->addr, sizeof slot.addr) != 0) {

@@ -35,12 +35,6 @@ public:
   int program_fd(const char* name) const;  // another program of the object, e.g. "xvs_nat"
   int map_fd(const char* name) const;  // throws when the object has no such map
 
-  // Attaches the forwarding program (generic XDP unless `native`): over a program of ours
-  // left by a dead Client, but over another tool's only with `replace_foreign`, else
-  // Error{Errc::in_use} (xdp_slot.hpp). Throws Error{Errc::system} naming the interface.
-  void attach(int ifindex, bool native, bool replace_foreign = false);
-  void detach(int ifindex, bool native) noexcept;
-
   void set_settings(const xvs_settings&);  // flow_buckets is this object's own
   // Also maintain "vip_filter" and "vip_slots". Not thread-safe: callers serialize (the
   // Client's lock).

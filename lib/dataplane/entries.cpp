@@ -7,6 +7,8 @@
 #include <cstring>
 #include <limits>
 
+#include "net/natns.hpp"
+
 namespace xvs::detail {
 
 namespace {
@@ -91,6 +93,17 @@ void fill_service(xvs_service& out, const Service& s, std::uint32_t service_slot
     std::uint16_t backend = maglev.empty() ? 0 : maglev[slot % maglev.size()];
     out.table[slot] = backend < dest_index.size() ? dest_index[backend] : 0;
   }
+}
+
+xvs_settings settings_entry(std::uint64_t heartbeat_ns, std::uint32_t flags,
+                            int nat_ifindex) noexcept {
+  xvs_settings s{};
+  s.heartbeat_ns = heartbeat_ns;
+  s.flags = flags;
+  s.nat_ifindex = static_cast<std::uint32_t>(nat_ifindex);
+  std::copy(kNatHostMac.begin(), kNatHostMac.end(), s.nat_mac);
+  std::copy(kNatPeerMac.begin(), kNatPeerMac.end(), s.nat_peer_mac);
+  return s;
 }
 
 }  // namespace xvs::detail

@@ -33,4 +33,9 @@ void fill_service(xvs_service& out, const Service&, std::uint32_t service_slot,
                   std::uint32_t vip_slot, std::span<const std::uint16_t> maglev,
                   std::span<const std::uint16_t> dest_index) noexcept;
 
+// The settings entry: the heartbeat (CLOCK_MONOTONIC, clock.hpp), XVS_SETTINGS_* flags and
+// the host end of the health-check pair (0: none) with the pair's MACs.
+xvs_settings settings_entry(std::uint64_t heartbeat_ns, std::uint32_t flags,
+                            int nat_ifindex) noexcept;
+
 }  // namespace xvs::detail

@@ -27,13 +27,9 @@ void NatPairs::erase(std::map<Key, Pair>::iterator it) noexcept {
   pairs_.erase(it);
 }
 
+// New and changed pairs first, the ones that go last: should a write fail, every pair that
+// existed before still has its address, and setting the old entries again restores them.
 void NatPairs::set(const IPAddr& vip, const std::map<IPAddr, xvs_nat>& entries) {
-  auto it = pairs_.lower_bound({vip, IPAddr{}});
-  while (it != pairs_.end() && it->first.first == vip) {
-    auto next = std::next(it);
-    if (!entries.contains(it->first.second)) erase(it);
-    it = next;
-  }
   for (const auto& [backend, entry] : entries) {
     auto [pair, added] = pairs_.try_emplace({vip, backend});
     if (added) {
@@ -54,6 +50,12 @@ void NatPairs::set(const IPAddr& vip, const std::map<IPAddr, xvs_nat>& entries) 
       throw_system(fmt::format("writing the NAT entry of VIP {} backend {}", vip, backend), err);
     }
     pair->second.entry = entry;
+  }
+  auto it = pairs_.lower_bound({vip, IPAddr{}});
+  while (it != pairs_.end() && it->first.first == vip) {
+    auto next = std::next(it);
+    if (!entries.contains(it->first.second)) erase(it);
+    it = next;
   }
 }
 

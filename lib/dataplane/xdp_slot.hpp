@@ -9,6 +9,9 @@
 
 namespace xvs::detail {
 
+// The forwarding program's name, by which a program a dead Client left attached is known.
+inline constexpr const char* kForwardingProgram = "xvs_xdp";
+
 // Attaches `prog_fd` as the XDP program of `ifindex` (generic unless `native`). A program
 // already attached (in any mode) is replaced only when it is named `ours` — one left by a
 // Client that died: a live one in this network namespace was refused earlier — or when

@@ -41,6 +41,7 @@ struct Route {
   IPAddr gateway;  // invalid when directly connected
   int ifindex = 0;
   std::uint32_t priority = 0;  // metric; lower wins
+  bool operator==(const Route&) const = default;
 };
 
 struct NetSnapshot {

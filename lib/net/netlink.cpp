@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <vector>
 
 // glibc's <net/if.h> must precede the kernel's headers, which then skip their duplicates.
@@ -41,6 +42,7 @@ constexpr int dump_attempts = 4;
 // below the table size; later (unknown) types are ignored.
 class Attributes {
 public:
+  Attributes() = default;
   Attributes(const nlmsghdr* nlh, std::size_t header) {
     mnl_attr_parse(nlh, static_cast<unsigned>(header), store, this);
   }
@@ -132,19 +134,30 @@ template <class T, class Header>
 class Dump {
 public:
   using Parser = std::optional<T> (*)(const nlmsghdr*);
+  using Sink = std::function<void(T&&)>;
 
   Dump(std::uint16_t type, Parser parse, const char* what)
       : type_(type), parse_(parse), what_(what) {}
 
-  std::vector<T> run() {
-    for (int attempt = 0; attempt < dump_attempts; ++attempt)
-      if (auto out = once()) return std::move(*out);
+  // Each element to `each`; `restart` before every attempt, since the elements of an
+  // interrupted one are void.
+  void run(const std::function<void()>& restart, const Sink& each) {
+    for (int attempt = 0; attempt < dump_attempts; ++attempt) {
+      restart();
+      if (once(each)) return;
+    }
     fail(what_, EINTR);
   }
 
+  std::vector<T> collect() {
+    std::vector<T> out;
+    run([&] { out.clear(); }, [&](T&& element) { out.push_back(std::move(element)); });
+    return out;
+  }
+
 private:
-  // Nothing when the kernel interrupted the dump.
-  std::optional<std::vector<T>> once() {
+  // False when the kernel interrupted the dump.
+  bool once(const Sink& each) {
     mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
     if (nl == nullptr) fail("socket", errno);
     const Socket guard{nl};
@@ -159,7 +172,7 @@ private:
     mnl_nlmsg_put_extra_header(req, sizeof(Header));
     if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0) fail(what_, errno);
 
-    Collector collector{parse_, {}, nullptr};
+    Collector collector{parse_, &each, nullptr};
     const unsigned portid = mnl_socket_get_portid(nl);
     int ret = MNL_CB_OK;
     while (ret > MNL_CB_STOP) {
@@ -171,10 +184,10 @@ private:
     }
     if (collector.error) std::rethrow_exception(collector.error);
     if (ret == MNL_CB_ERROR) {  // NLMSG_ERROR, or NLM_F_DUMP_INTR as EINTR
-      if (errno == EINTR) return std::nullopt;
+      if (errno == EINTR) return false;
       fail(what_, errno);
     }
-    return std::move(collector.out);
+    return true;
   }
 
   struct Socket {
@@ -184,14 +197,14 @@ private:
 
   struct Collector {
     Parser parse;
-    std::vector<T> out;
+    const Sink* each;
     std::exception_ptr error;  // exceptions must not cross libmnl's C frames
   };
 
   static int collect(const nlmsghdr* nlh, void* data) {
     auto* c = static_cast<Collector*>(data);
     try {
-      if (auto element = c->parse(nlh)) c->out.push_back(std::move(*element));
+      if (auto element = c->parse(nlh)) (*c->each)(std::move(*element));
       return MNL_CB_OK;
     } catch (...) {
       c->error = std::current_exception();
@@ -203,6 +216,25 @@ private:
   Parser parse_;
   const char* what_;
 };
+
+// The main-table, unicast-or-not part of a route message: what parse_route() and
+// parse_route_key() both check first. Nothing for another table or a cached clone.
+const rtmsg* main_table_route(const nlmsghdr* nlh, Attributes& tb) {
+  const auto* rtm = header_of<rtmsg>(nlh, RTM_NEWROUTE, RTM_DELROUTE);
+  if (rtm == nullptr || !inet_family(rtm->rtm_family) || (rtm->rtm_flags & RTM_F_CLONED) != 0)
+    return nullptr;
+  tb = Attributes(nlh, sizeof *rtm);
+  // Table IDs above 255 are only in RTA_TABLE.
+  if (get_u32(tb[RTA_TABLE]).value_or(rtm->rtm_table) != RT_TABLE_MAIN) return nullptr;
+  return rtm;
+}
+
+std::optional<Prefix> route_dst(const rtmsg* rtm, const Attributes& tb) {
+  const int family = rtm->rtm_family;
+  const IPAddr any = family == AF_INET ? IPAddr::v4({}) : IPAddr::v6({});
+  const IPAddr dst = tb[RTA_DST] != nullptr ? get_ip(tb[RTA_DST], family) : any;
+  return make_prefix(dst, rtm->rtm_dst_len);
+}
 
 }  // namespace
 
@@ -270,19 +302,12 @@ std::optional<Neighbour> parse_neighbour(const nlmsghdr* nlh) {
 }
 
 std::optional<Route> parse_route(const nlmsghdr* nlh) {
-  const auto* rtm = header_of<rtmsg>(nlh, RTM_NEWROUTE, RTM_DELROUTE);
-  if (rtm == nullptr || !inet_family(rtm->rtm_family) || rtm->rtm_type != RTN_UNICAST ||
-      (rtm->rtm_flags & RTM_F_CLONED) != 0)
-    return std::nullopt;
-  const Attributes tb(nlh, sizeof *rtm);
-  // Table IDs above 255 are only in RTA_TABLE.
-  if (get_u32(tb[RTA_TABLE]).value_or(rtm->rtm_table) != RT_TABLE_MAIN) return std::nullopt;
-
-  const int family = rtm->rtm_family;
-  const IPAddr any = family == AF_INET ? IPAddr::v4({}) : IPAddr::v6({});
-  const IPAddr dst = tb[RTA_DST] != nullptr ? get_ip(tb[RTA_DST], family) : any;
-  auto prefix = make_prefix(dst, rtm->rtm_dst_len);
+  Attributes tb;
+  const rtmsg* rtm = main_table_route(nlh, tb);
+  if (rtm == nullptr || rtm->rtm_type != RTN_UNICAST) return std::nullopt;
+  auto prefix = route_dst(rtm, tb);
   if (!prefix) return std::nullopt;
+  const int family = rtm->rtm_family;
 
   Route r;
   r.dst = *prefix;
@@ -305,12 +330,39 @@ std::optional<Route> parse_route(const nlmsghdr* nlh) {
   return r;
 }
 
+std::optional<RouteKey> parse_route_key(const nlmsghdr* nlh) {
+  Attributes tb;
+  const rtmsg* rtm = main_table_route(nlh, tb);
+  if (rtm == nullptr) return std::nullopt;
+  auto prefix = route_dst(rtm, tb);
+  if (!prefix) return std::nullopt;
+  return RouteKey{*prefix, get_u32(tb[RTA_PRIORITY]).value_or(0), tb[RTA_MULTIPATH] != nullptr};
+}
+
+std::vector<Link> dump_links() {
+  return Dump<Link, ifinfomsg>(RTM_GETLINK, parse_link, "dump links").collect();
+}
+
+std::vector<Address> dump_addresses() {
+  return Dump<Address, ifaddrmsg>(RTM_GETADDR, parse_address, "dump addresses").collect();
+}
+
+std::vector<Neighbour> dump_neighbours() {
+  return Dump<Neighbour, ndmsg>(RTM_GETNEIGH, parse_neighbour, "dump neighbours").collect();
+}
+
+void scan_routes(const std::function<void()>& restart,
+                 const std::function<void(const Route&)>& each) {
+  Dump<Route, rtmsg>(RTM_GETROUTE, parse_route, "dump routes")
+      .run(restart, [&](Route&& r) { each(r); });
+}
+
 NetSnapshot dump_network() {
   NetSnapshot net;
-  net.links = Dump<Link, ifinfomsg>(RTM_GETLINK, parse_link, "dump links").run();
-  net.addresses = Dump<Address, ifaddrmsg>(RTM_GETADDR, parse_address, "dump addresses").run();
-  net.neighbours = Dump<Neighbour, ndmsg>(RTM_GETNEIGH, parse_neighbour, "dump neighbours").run();
-  net.routes = Dump<Route, rtmsg>(RTM_GETROUTE, parse_route, "dump routes").run();
+  net.links = dump_links();
+  net.addresses = dump_addresses();
+  net.neighbours = dump_neighbours();
+  net.routes = Dump<Route, rtmsg>(RTM_GETROUTE, parse_route, "dump routes").collect();
   return net;
 }
 

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "net/netinfo.hpp"
 
@@ -15,6 +18,16 @@ namespace xvs::detail {
 // Dumps links, addresses, neighbours and main-table routes of the current network
 // namespace. Throws Error{Errc::system} when netlink fails.
 NetSnapshot dump_network();
+
+// The parts of dump_network() one at a time, for a caller that keeps them current.
+std::vector<Link> dump_links();
+std::vector<Address> dump_addresses();
+std::vector<Neighbour> dump_neighbours();
+// Offers every main-table route to `each` without holding them all (a full BGP table is a
+// million routes). `restart` runs before each attempt: when the kernel interrupts a dump,
+// the routes offered so far are void and come again.
+void scan_routes(const std::function<void()>& restart,
+                 const std::function<void(const Route&)>& each);
 
 // ifindex of an interface by name; 0 when it does not exist.
 int interface_index(const std::string& name);
@@ -35,5 +48,15 @@ std::optional<Link> parse_link(const nlmsghdr*);            // RTM_NEWLINK, RTM_
 std::optional<Address> parse_address(const nlmsghdr*);      // RTM_NEWADDR, RTM_DELADDR
 std::optional<Neighbour> parse_neighbour(const nlmsghdr*);  // RTM_NEWNEIGH, RTM_DELNEIGH
 std::optional<Route> parse_route(const nlmsghdr*);          // RTM_NEWROUTE, RTM_DELROUTE
+
+// Which main-table route an RTM_NEWROUTE or RTM_DELROUTE is about, whatever its type: a
+// replacement removes the route of the same key (destination and metric) even when the new
+// one is of a type parse_route() leaves out (blackhole, unreachable, ...).
+struct RouteKey {
+  Prefix dst;
+  std::uint32_t priority = 0;
+  bool multipath = false;  // carries RTA_MULTIPATH
+};
+std::optional<RouteKey> parse_route_key(const nlmsghdr*);
 
 }  // namespace xvs::detail

@@ -40,16 +40,23 @@ constexpr std::array<unsigned, 6> kGroups{RTNLGRP_LINK,        RTNLGRP_NEIGH,
   throw Error(Errc::system, fmt::format("netlink events: {}: {}", what, std::strerror(err)));
 }
 
+struct Drained {
+  const NetWatcher::Messages& messages;
+  bool relevant = false;
+};
+
 // The parsers leave out what the snapshot leaves out (other tables, proxy neighbours, ...),
 // so whatever one of them accepts can change a next hop. Exceptions must not cross libmnl's
 // C frames: a message that cannot be parsed (out of memory) counts as a change.
-int note(const nlmsghdr* nlh, void* relevant) {
-  bool& r = *static_cast<bool*>(relevant);
+int note(const nlmsghdr* nlh, void* drained) {
+  auto& d = *static_cast<Drained*>(drained);
   try {
-    if (parse_link(nlh) || parse_address(nlh) || parse_neighbour(nlh) || parse_route(nlh))
-      r = true;
+    if (d.messages ? d.messages(nlh)
+                   : parse_link(nlh) || parse_address(nlh) || parse_neighbour(nlh) ||
+                         parse_route(nlh))
+      d.relevant = true;
   } catch (...) {
-    r = true;
+    d.relevant = true;
   }
   return MNL_CB_OK;
 }
@@ -57,8 +64,9 @@ int note(const nlmsghdr* nlh, void* relevant) {
 }  // namespace
 
 NetWatcher::NetWatcher(std::function<void()> changed, std::chrono::milliseconds settle,
-                       std::chrono::milliseconds min_gap)
-    : changed_(std::move(changed)), settle_(settle), min_gap_(min_gap) {
+                       std::chrono::milliseconds min_gap, Messages messages)
+    : changed_(std::move(changed)), messages_(std::move(messages)), settle_(settle),
+      min_gap_(min_gap) {
   nl_ = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (nl_ == nullptr) fail("socket", errno);
   try {
@@ -97,21 +105,25 @@ NetWatcher::Ready NetWatcher::wait(int timeout_ms) {
 }
 
 bool NetWatcher::drain() {
-  bool relevant = false;
+  Drained drained{messages_};
+  const auto lost = [&] {
+    drained.relevant = true;
+    if (messages_) messages_(nullptr);
+  };
   std::vector<char> buf(kMessageBuffer);
   for (;;) {
     const auto n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
     if (n < 0) {
       if (errno == ENOBUFS) {  // events were lost: only a full dump is sure to be right
-        relevant = true;
+        lost();
         continue;
       }
-      return relevant;  // EAGAIN: drained
+      return drained.relevant;  // EAGAIN: drained
     }
     const auto len = static_cast<std::size_t>(n);
     const auto whole = complete_messages(buf.data(), len);
-    if (whole != len) relevant = true;  // not from the kernel: a full dump will tell
-    mnl_cb_run(buf.data(), whole, 0, 0, note, &relevant);
+    if (whole != len) lost();  // not from the kernel: a full dump will tell
+    mnl_cb_run(buf.data(), whole, 0, 0, note, &drained);
   }
 }
 

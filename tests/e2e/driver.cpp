@@ -16,7 +16,7 @@
 //   active VIP PORT         "ok A S V G": sum of the destinations' active_connections, and
 //                           metric "current" of the service, its VIP and info()
 //   config [PREFIX...]      set_config with these VLAN prefixes (VLAN 1 of each family)
-//   share PORT SELF KEYFILE PEER...  flow sharing over UDP PORT (cmd/xvsd/share, as
+//   share PORT SELF KEYFILE PEER...  flow sharing over UDP PORT (cmd/flowshare, as
 //                           examples/balancer does), from our address SELF
 //   shared                  "ok sent N, ..., records N, ..., unknown_peer N, ..." (its counters)
 //   metric NAME             "ok VALUE" of Client::info().metrics
@@ -40,7 +40,7 @@
 #include <fmt/format.h>
 #include <xvs/xvs.hpp>
 
-#include "transport.hpp"
+#include "flowshare/transport.hpp"
 
 namespace {
 
@@ -118,7 +118,7 @@ std::string execute(xvs::Client& c, const Words& w) {
   return "ok";
 }
 
-using Exchange = std::unique_ptr<xvsd::share::FlowShare>;
+using Exchange = std::unique_ptr<flowshare::FlowShare>;
 
 // The commands that name no service: flow sharing and global metrics.
 std::string execute_global(xvs::Client& c, const Words& w, Exchange& exchange) {
@@ -127,19 +127,19 @@ std::string execute_global(xvs::Client& c, const Words& w, Exchange& exchange) {
     return "ok";
   }
   if (w[0] == "shared")
-    return exchange ? "ok " + xvsd::share::summary(exchange->status()) : "error: not sharing";
+    return exchange ? "ok " + flowshare::summary(exchange->status()) : "error: not sharing";
   if (w[0] == "metric" && w.size() == 2) {
     const auto m = c.info().metrics;
     const auto it = m.find(w[1]);
     return it == m.end() ? "error: no metric " + w[1] : fmt::format("ok {}", it->second);
   }
   if (w.size() < 5 || exchange) return "error: share PORT SELF KEYFILE PEER..., once";
-  xvsd::share::Settings s{.self = xvs::IPAddr::parse(w[2]),
+  flowshare::Settings s{.self = xvs::IPAddr::parse(w[2]),
                           .peers = {},
                           .port = static_cast<std::uint16_t>(std::stoul(w[1])),
-                          .key = xvsd::share::load_key(w[3])};
+                          .key = flowshare::load_key(w[3])};
   for (auto it = w.begin() + 4; it != w.end(); ++it) s.peers.push_back(xvs::IPAddr::parse(*it));
-  exchange = std::make_unique<xvsd::share::FlowShare>(c, std::move(s));
+  exchange = std::make_unique<flowshare::FlowShare>(c, std::move(s));
   return "ok";
 }
 

@@ -269,7 +269,7 @@ TEST_CASE("a Client replaces a program left attached by a process that died") {
   Fixture fx;
   // The leftover: attached and never detached, as after SIGKILL.
   detail::Dataplane dead(detail::embedded_object(), 1024);
-  dead.attach(static_cast<int>(if_nametoindex("v0")), false);
+  detail::attach_xdp(dead.program_fd(), static_cast<int>(if_nametoindex("v0")), false);
   const std::uint32_t leftover = xdp_prog_id("v0");
   REQUIRE(leftover != 0);
   {

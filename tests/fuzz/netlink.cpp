@@ -48,7 +48,10 @@ void parse_all(const nlmsghdr* nlh) {
     check(of_type(nlh, RTM_NEWROUTE, RTM_DELROUTE));
     check(fits(route->dst));
     check(!route->gateway.valid() || route->gateway.is4() == route->dst.addr().is4());
+    const auto key = parse_route_key(nlh);
+    check(key && key->dst == route->dst && key->priority == route->priority);
   }
+  if (const auto key = parse_route_key(nlh)) check(fits(key->dst));
 }
 
 int callback(const nlmsghdr* nlh, void*) {

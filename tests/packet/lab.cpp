@@ -17,23 +17,14 @@
 
 #include <xvs/error.hpp>
 
+#include "dataplane/clock.hpp"
 #include "dataplane/entries.hpp"
-#include "control/maglev.hpp"
-#include "net/natns.hpp"
 
 namespace xvs::test {
 
 using namespace detail;
 
 namespace {
-
-std::int64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return std::int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
-}
-
-auto id_of(const Service& s) { return std::tuple{s.address, s.port, s.protocol}; }
 
 }  // namespace
 
@@ -135,75 +126,50 @@ Lab::Lab(std::uint32_t flows_per_cpu, std::span<const std::uint8_t> object)
 }
 
 void Lab::heartbeat(std::int64_t offset_ns, std::uint32_t flags) {
-  xvs_settings s{};
-  s.heartbeat_ns = static_cast<std::uint64_t>(monotonic_ns() + offset_ns);
-  s.flags = flags;
-  s.nat_ifindex = nat_ifindex;
-  std::copy(detail::kNatHostMac.begin(), detail::kNatHostMac.end(), s.nat_mac);
-  std::copy(detail::kNatPeerMac.begin(), detail::kNatPeerMac.end(), s.nat_peer_mac);
-  dp.set_settings(s);
+  const auto now = static_cast<std::int64_t>(monotonic_ns());
+  dp.set_settings(settings_entry(static_cast<std::uint64_t>(now + offset_ns), flags,
+                                 static_cast<int>(nat_ifindex)));
 }
 
-void Lab::write_dest(const Svc& svc, const Dest& d) {
-  Destination config;
-  config.address = d.backend.address;
-  config.tunnel_type = d.backend.tunnel;
-  config.tunnel_port = d.backend.tunnel_port;
-  config.tunnel_encap_no_checksum = d.backend.no_checksum;
+void FixturePaths::set(const Backend& b) {
   NextHop hop;
-  hop.vlan_id = d.backend.vlan;
-  hop.ifindex = d.backend.ifindex;
-  hop.mtu = d.backend.mtu;
+  hop.vlan_id = b.vlan;
+  hop.ifindex = b.ifindex;
+  hop.mtu = b.mtu;
   hop.src_mac = kOurMac;
-  hop.src = d.backend.src.valid() ? d.backend.src : d.backend.address;  // layer 2: unused
-  hop.hop = d.backend.address;
-  hop.hop_mac = d.backend.mac;
-  hop.resolved = d.backend.ready;
-  if (d.backend.hop) hop = *d.backend.hop;
-  dp.set_dest(d.index, dest_entry(config, &hop, svc.slot, d.generation));
-  // As the Client does for every destination: the generation names its backend.
-  flows.name_backend(d.generation, to_abi(d.backend.address));
+  hop.src = b.src.valid() ? b.src : b.address;  // layer 2: unused
+  hop.hop = b.address;
+  hop.hop_mac = b.mac;
+  hop.resolved = b.ready;
+  hops_[b.address] = b.hop ? *b.hop : hop;
+}
+
+Resolution FixturePaths::resolve(const IPAddr& backend, bool) const {
+  const auto it = hops_.find(backend);
+  if (it == hops_.end()) return {{}, fmt::format("no fixture for {}", backend)};
+  return {it->second, {}};
 }
 
 void Lab::set_service(const Service& s, const std::vector<Backend>& backends) {
-  if (!vips_.contains(s.address)) {
-    std::uint32_t slot = static_cast<std::uint32_t>(vips_.size()) + 1;
-    vips_[s.address] = slot;
-    dp.set_vip(to_abi(s.address), xvs_vip{slot, 0});
-  }
-  auto [it, added] = services_.try_emplace(id_of(s));
-  Svc& svc = it->second;
-  if (added) svc.slot = static_cast<std::uint32_t>(services_.size());
-
-  std::vector<MaglevBackend> table_backends;
-  std::vector<std::uint16_t> indexes;
+  std::vector<Destination> ds;
   for (const Backend& b : backends) {
-    auto [d, fresh] = svc.dests.try_emplace(b.address, Dest{next_dest_, b, next_generation_});
-    if (fresh) {
-      ++next_dest_;
-      ++next_generation_;
-    }
-    d->second.backend = b;
-    write_dest(svc, d->second);
-    if (b.in_table && b.ready) {
-      MaglevBackend mb;
-      mb.key = detail::maglev_key(b.address);
-      mb.weight = b.weight;
-      table_backends.push_back(mb);
-      indexes.push_back(d->second.index);
-    }
+    paths_.set(b);
+    Destination d;
+    d.address = b.address;
+    d.weight = b.weight;
+    d.disable = !b.in_table;
+    d.tunnel_type = b.tunnel;
+    d.tunnel_port = b.tunnel_port;
+    d.tunnel_encap_no_checksum = b.no_checksum;
+    ds.push_back(d);
   }
-  auto value = std::make_unique<xvs_service>();  // 16 KiB: not on the stack
-  fill_service(*value, s, svc.slot, vips_.at(s.address),
-               maglev_table(table_backends, XVS_MAGLEV_SIZE), indexes);
-  dp.set_service(service_key(s), *value);
+  table_.set_service(s, ds);
 }
 
 void Lab::bump_generation(const Service& s, const IPAddr& backend) {
-  Svc& svc = services_.at(id_of(s));
-  Dest& d = svc.dests.at(backend);
-  d.generation = next_generation_++;
-  write_dest(svc, d);
+  const Destination d = dest(s, backend).config;
+  table_.remove_destination(s, d);
+  table_.create_destination(s, d);
 }
 
 std::vector<IPAddr> filter_twins(const IPAddr& a, std::size_t n) {
@@ -243,16 +209,20 @@ PinnedCpu::PinnedCpu(int cpu) {
 
 PinnedCpu::~PinnedCpu() { sched_setaffinity(0, sizeof saved_, &saved_); }
 
-std::uint32_t Lab::vip_slot(const IPAddr& a) const { return vips_.at(a); }
+std::uint32_t Lab::vip_slot(const IPAddr& a) const { return table_.vips().at(a).slot; }
 
-std::uint32_t Lab::service_slot(const Service& s) const { return services_.at(id_of(s)).slot; }
+std::uint32_t Lab::service_slot(const Service& s) const { return table_.find(s).slot; }
+
+const DestState& Lab::dest(const Service& s, const IPAddr& backend) const {
+  return table_.find(s).dests.at(backend);
+}
 
 std::uint16_t Lab::dest_index(const Service& s, const IPAddr& backend) const {
-  return services_.at(id_of(s)).dests.at(backend).index;
+  return dest(s, backend).index;
 }
 
 xvs_nat Lab::nat_entry(const Service& s, const IPAddr& backend, std::uint16_t vlan) const {
-  const Dest& d = services_.at(id_of(s)).dests.at(backend);
+  const DestState& d = dest(s, backend);
   xvs_nat e{};
   e.vip = detail::to_abi(s.address);
   e.saddr = detail::to_abi(IPAddr::parse(s.address.is6() ? kOurAddr6 : kOurAddr4));
@@ -260,23 +230,6 @@ xvs_nat Lab::nat_entry(const Service& s, const IPAddr& backend, std::uint16_t vl
   e.generation = d.generation;
   e.vlan = vlan;
   return e;
-}
-
-int test_run(int prog_fd, const Bytes& in, Bytes& out, xdp_md* ctx, std::uint32_t& retval) {
-  out.resize(in.size() + 256);
-  bpf_test_run_opts opts{};
-  opts.sz = sizeof opts;
-  opts.data_in = in.data();
-  opts.data_size_in = static_cast<std::uint32_t>(in.size());
-  opts.data_out = out.data();
-  opts.data_size_out = static_cast<std::uint32_t>(out.size());
-  opts.ctx_in = ctx;
-  opts.ctx_size_in = ctx ? sizeof *ctx : 0;
-  opts.repeat = 1;
-  int err = bpf_prog_test_run_opts(prog_fd, &opts);
-  out.resize(err ? 0 : opts.data_size_out);
-  retval = opts.retval;
-  return err;
 }
 
 namespace {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The packet-test harness: the real data-plane object loaded through Dataplane, maps
-// programmed with the library's own encoders (entries.hpp, maglev.hpp), frames run with
-// BPF_PROG_TEST_RUN. One Lab per test case, so counters and flows start empty.
+// The packet-test harness: the real data-plane object loaded through Dataplane, services
+// programmed through the Client's own service table (control/service_table.hpp) with next
+// hops from the fixtures instead of the kernel's, frames run with BPF_PROG_TEST_RUN. One Lab
+// per test case, so counters and flows start empty.
 #pragma once
 
 #include <linux/bpf.h>  // XDP_* verdicts
@@ -15,9 +16,15 @@
 
 #include <xvs/types.hpp>
 
+#include "control/paths.hpp"
+#include "control/service_maps.hpp"
+#include "control/service_table.hpp"
 #include "dataplane/dataplane.hpp"
+#include "dataplane/entries.hpp"
+#include "dataplane/flow_maps.hpp"
 #include "dataplane/flow_table.hpp"
 #include "frame.hpp"
+#include "test_run.hpp"
 #include "net/netinfo.hpp"
 #include "tunnel_frames.hpp"
 
@@ -50,10 +57,6 @@ struct Run {
   int verdict = -1;
   Bytes out;
 };
-
-// Runs `prog_fd` once over `in` with BPF_PROG_TEST_RUN (`ctx` may be null); the output frame
-// lands in `out` (resized to it). Returns 0 or -errno.
-int test_run(int prog_fd, const Bytes& in, Bytes& out, xdp_md* ctx, std::uint32_t& retval);
 
 // Backends 1..n of one family: 10.0.0.n or fd00::n, MAC backend_mac(n), VLAN 100 + n.
 std::vector<Backend> backends(bool v6, std::uint8_t n);
@@ -111,6 +114,34 @@ struct RootOnly {
   RootOnly() { require_root(); }
 };
 
+// Next hops as the fixtures give them: each backend's from its Backend.
+class FixturePaths final : public detail::Paths {
+public:
+  void set(const Backend&);
+  detail::Resolution resolve(const IPAddr& backend, bool layer2) const override;
+  IPAddr address_on(int, bool) const override { return {}; }
+
+private:
+  std::map<IPAddr, detail::NextHop> hops_;
+};
+
+// The Client's map layer, except that a destination's generation only names its backend
+// ("flow_backends"): flows are re-bound to a new generation only where a test binds it
+// (FlowMaps::bind_backend), so that the tests see re-hashing and re-binding apart.
+class FixtureMaps final : public detail::DataplaneMaps {
+public:
+  FixtureMaps(detail::Dataplane& dp, detail::FlowMaps& fm, detail::FlowTable& flows)
+      : DataplaneMaps(dp, fm), flows_table_(flows) {}
+  void bind_backend(const Service&, const IPAddr& backend, std::uint16_t,
+                    std::uint32_t generation) override {
+    flows_table_.name_backend(generation, detail::to_abi(backend));
+  }
+  void unbind_backend(const Service&, const IPAddr&) noexcept override {}
+
+private:
+  detail::FlowTable& flows_table_;
+};
+
 class Lab : RootOnly {
 public:
   // `object`: a data-plane object to load instead of the embedded one.
@@ -123,18 +154,20 @@ public:
   // The host end of the health-check pair, written by heartbeat() when set (nat.h).
   std::uint32_t nat_ifindex = 0;
 
-  // Adds (or replaces) a service with exactly these backends. Destination indices are kept
-  // per (service, backend address); the Maglev table is rebuilt from those in_table.
+  // Makes the service's destinations exactly these backends (ServiceTable::set_service):
+  // Backend::in_table false is Destination::disable, Backend::ready the neighbour state.
   void set_service(const Service&, const std::vector<Backend>&);
-  // Moves the destination slot of `backend` on to a new generation (slot reused).
+  // Moves the destination slot of `backend` on to a new generation (slot reused): the
+  // destination is removed and created again, as the Client does it.
   void bump_generation(const Service&, const IPAddr& backend);
 
   std::uint32_t vip_slot(const IPAddr&) const;
   std::uint32_t service_slot(const Service&) const;
   std::uint16_t dest_index(const Service&, const IPAddr& backend) const;
-  // The "nat_addrs" entry of the pair (the service's VIP, `backend`): probes leave from our
+  // A "nat_addrs" entry for the pair (the service's VIP, `backend`): probes leave from our
   // address of the VIP's family (kOurAddr4 / kOurAddr6) for the backend's destination in the
-  // service, with an 802.1Q tag of VLAN `vlan` unless 0.
+  // service, with an 802.1Q tag of VLAN `vlan` unless 0. Tests write NAT pairs themselves
+  // (NatPairs), with the tags they examine.
   xvs_nat nat_entry(const Service&, const IPAddr& backend, std::uint16_t vlan = 0) const;
 
   Run run(const Bytes& frame, std::uint32_t ingress_ifindex = 0);
@@ -149,21 +182,12 @@ public:
   std::uint64_t reasons_total() const;
 
 private:
-  struct Dest {
-    std::uint16_t index;
-    Backend backend;
-    std::uint32_t generation;
-  };
-  struct Svc {
-    std::uint32_t slot;
-    std::map<IPAddr, Dest> dests;
-  };
-  void write_dest(const Svc&, const Dest&);
+  const detail::DestState& dest(const Service&, const IPAddr& backend) const;
 
-  std::map<IPAddr, std::uint32_t> vips_;
-  std::map<std::tuple<IPAddr, std::uint16_t, Protocol>, Svc> services_;
-  std::uint16_t next_dest_ = 1;
-  std::uint32_t next_generation_ = 1;
+  detail::FlowMaps flow_maps_{dp};
+  FixtureMaps maps_{dp, flow_maps_, flows};
+  FixturePaths paths_;
+  detail::ServiceTable table_{maps_, paths_, 0};
 };
 
 }  // namespace xvs::test

@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "control/active.hpp"
+#include "dataplane/clock.hpp"
 #include "lab.hpp"
 
 using namespace xvs;
@@ -15,12 +16,6 @@ using namespace xvs::test;
 using xvs::detail::ActiveFlows;
 
 namespace {
-
-std::uint64_t now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return std::uint64_t(ts.tv_sec) * 1'000'000'000ull + std::uint64_t(ts.tv_nsec);
-}
 
 constexpr std::uint64_t kSecond = 1'000'000'000ull;
 
@@ -40,7 +35,7 @@ xvs_flow_key key_of(std::uint32_t i) {
 TEST_CASE("active flows are counted per destination and generation within the idle period") {
   // Room to spare: every flow put lands in its own entry of a 4-way bucket.
   Lab lab(262144);
-  const std::uint64_t now = now_ns();
+  const std::uint64_t now = detail::monotonic_ns();
   struct Group {
     std::uint16_t dest;
     std::uint32_t generation;
@@ -76,7 +71,7 @@ TEST_CASE("flows created by the data plane are counted for their destination") {
   for (std::uint16_t port = 40000; port < 40010; port++)
     REQUIRE(lab.run(build(tcp(kClient4, port, kVip4, 80, kAck))).verdict == XDP_TX);
   std::uint32_t total = 0;
-  for (const auto& [dest, n] : ActiveFlows(lab.dp).count(now_ns())) {
+  for (const auto& [dest, n] : ActiveFlows(lab.dp).count(detail::monotonic_ns())) {
     CHECK((dest.first == lab.dest_index(s, bs[0].address) ||
            dest.first == lab.dest_index(s, bs[1].address)));
     total += n;

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "dataplane/flow_maps.hpp"
+#include "dataplane/clock.hpp"
 #include "lab.hpp"
 
 using namespace xvs;
@@ -200,11 +201,8 @@ TEST_CASE("a too-big error follows a peer's flow without promoting it") {
   xvs_dest d{};
   const std::uint32_t k = index;
   REQUIRE(bpf_map_lookup_elem(lab.dp.map_fd("destinations"), &k, &d) == 0);
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
   maps.set_shared(Lab::flow_key(data), bs[peer - 1].address, index, d.generation,
-                  static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u +
-                      static_cast<std::uint64_t>(ts.tv_nsec));
+                  detail::monotonic_ns());
   expect_delivered(lab, error_for(data), bs[peer - 1]);
   CHECK(lab.flow_count() == 0);
 }

@@ -12,6 +12,7 @@
 #include "dataplane/entries.hpp"
 #include "dataplane/flow_maps.hpp"
 #include "dataplane/flows.hpp"
+#include "dataplane/clock.hpp"
 #include "lab.hpp"
 
 using namespace xvs;
@@ -21,13 +22,6 @@ using detail::FlowMaps;
 namespace {
 
 constexpr std::uint32_t kSharing = XVS_SETTINGS_QUEUE_FLOWS | XVS_SETTINGS_SHARED_FLOWS;
-
-std::uint64_t now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
 
 std::uint32_t generation_of(Lab& lab, std::uint16_t index) {
   const std::uint32_t key = index;
@@ -67,7 +61,7 @@ struct Setup {
   void share(const FrameSpec& s, int n) {
     std::uint16_t index = lab.dest_index(svc, bs[n - 1].address);
     maps.set_shared(Lab::flow_key(s), bs[n - 1].address, index, generation_of(lab, index),
-                    now_ns());
+                    detail::monotonic_ns());
   }
 };
 
@@ -195,10 +189,10 @@ TEST_CASE("flows are queued when created and when a refresh starts a new period"
   FrameSpec syn = in;
   syn.tcp_flags = kSyn;
   forward(t.lab, syn);
-  CHECK_FALSE(t.maps.pop_recent(now_ns()).has_value());  // a SYN creates no flow
+  CHECK_FALSE(t.maps.pop_recent(detail::monotonic_ns()).has_value());  // a SYN creates no flow
 
   int n = forward(t.lab, in);
-  auto e = t.maps.pop_recent(now_ns());
+  auto e = t.maps.pop_recent(detail::monotonic_ns());
   REQUIRE(e.has_value());
   detail::FlowRecord r = detail::flow_record(*e, 0);
   CHECK(r.client == in.saddr);
@@ -207,10 +201,10 @@ TEST_CASE("flows are queued when created and when a refresh starts a new period"
   CHECK(r.vip_port == 80);
   CHECK(r.protocol == Protocol::TCP);
   CHECK(r.backend == t.bs[n - 1].address);
-  CHECK_FALSE(t.maps.pop_recent(now_ns()).has_value());
+  CHECK_FALSE(t.maps.pop_recent(detail::monotonic_ns()).has_value());
 
   forward(t.lab, in);  // a hit within the second: no refresh, nothing queued
-  CHECK_FALSE(t.maps.pop_recent(now_ns()).has_value());
+  CHECK_FALSE(t.maps.pop_recent(detail::monotonic_ns()).has_value());
 
   // Last seen 5 s ago: the refresh crosses a 2^32 ns period, so the flow is queued again.
   xvs_flow_key key = Lab::flow_key(in);
@@ -218,7 +212,7 @@ TEST_CASE("flows are queued when created and when a refresh starts a new period"
   aged.seen_ns -= 5000000000ull;
   t.lab.flows.put(key, aged);
   forward(t.lab, in);
-  e = t.maps.pop_recent(now_ns());
+  e = t.maps.pop_recent(detail::monotonic_ns());
   REQUIRE(e.has_value());
   CHECK(detail::flow_record(*e, 0) == r);
   CHECK(t.maps.counters().queued == 2);
@@ -230,7 +224,7 @@ TEST_CASE("a promoted peer's flow is queued with this node's backend") {
   int peer = maglev_choice(t.lab, in) % 3 + 1;
   t.share(in, peer);
   forward(t.lab, in);
-  auto e = t.maps.pop_recent(now_ns());
+  auto e = t.maps.pop_recent(detail::monotonic_ns());
   REQUIRE(e.has_value());
   CHECK(detail::flow_record(*e, 0).backend == t.bs[peer - 1].address);
 }
@@ -238,7 +232,7 @@ TEST_CASE("a promoted peer's flow is queued with this node's backend") {
 TEST_CASE("nothing is queued until read_flow() switches queueing on") {
   Setup t(false, XVS_SETTINGS_SHARED_FLOWS);
   forward(t.lab, t.ack(41009));
-  CHECK_FALSE(t.maps.pop_recent(now_ns()).has_value());
+  CHECK_FALSE(t.maps.pop_recent(detail::monotonic_ns()).has_value());
   CHECK(t.maps.counters().queued == 0);
 }
 
@@ -246,7 +240,7 @@ TEST_CASE("a full queue counts the lost flow and forwards the packet anyway") {
   Setup t(false);
   int fd = t.lab.dp.map_fd("flow_queue");
   xvs_flow_event filler{};
-  filler.time_ns = now_ns();
+  filler.time_ns = detail::monotonic_ns();
   for (std::uint32_t i = 0; i < XVS_FLOW_QUEUE_SIZE; ++i)
     REQUIRE(bpf_map_update_elem(fd, nullptr, &filler, 0) == 0);
   FrameSpec in = t.ack(41010);
@@ -259,7 +253,7 @@ TEST_CASE("a full queue counts the lost flow and forwards the packet anyway") {
 TEST_CASE("read side: queued flows older than the limit are skipped and counted") {
   Setup t(false);
   int fd = t.lab.dp.map_fd("flow_queue");
-  const std::uint64_t now = now_ns();
+  const std::uint64_t now = detail::monotonic_ns();
   xvs_flow_event old{}, fresh{};
   old.time_ns = now - detail::kFlowEventMaxAgeNs - 1000000000ull;
   old.key.sport = 1;

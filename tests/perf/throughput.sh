@@ -4,30 +4,42 @@
 # balancer and two backends on a bridge). Not part of ctest: slow and noisy; the method and
 # figures are in docs/performance.md.
 #
-#  1. packets/s: trafgen (netsniff-ng) on the client sends TCP ACKs of 1000 flows to the VIP
+#  1. packets/s: trafgen (netsniff-ng) on the client sends TCP ACKs of FLOWS (-n) flows to the VIP
 #     as fast as it can (one CPU); the backends drop them in XDP and their interfaces' rx
 #     counters give the rate the balancer (examples/balancer, generic XDP) forwarded, next to
 #     the same topology with a trivial XDP forwarder (new MACs, XDP_TX) in its place;
 #  2. HTTP requests/s: wrk on the client against the VIP (balancer, one backend) and
 #     against that backend directly.
 #
-#   tests/perf/throughput.sh [-s SECONDS] [-b BUILD_DIR]
+#   tests/perf/throughput.sh [-s SECONDS] [-b BUILD_DIR] [-n FLOWS] [-f FLOWS_PER_CPU] [-p]
 #
 # SECONDS per measurement (default 10; total run time about 5 x SECONDS + 20 s). BUILD_DIR
-# holds examples/balancer (default: $XVS_BUILD_DIR, else build/). Installs netsniff-ng and
+# holds examples/balancer (default: $XVS_BUILD_DIR, else build/). FLOWS: distinct flows
+# (source ports) trafgen sends, 1..65536 (default 1000); FLOWS_PER_CPU: the balancer's flow
+# table (default: the library's). -p: only the balancer's packets/s (for sweeps: see
+# docs/performance.md). Installs netsniff-ng and
 # wrk with apt-get when missing. Removes everything it created on exit, also on failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=10
 build=${XVS_BUILD_DIR:-$root/build}
-while getopts "s:b:" opt; do
+flows=1000
+table=0
+pps_only=0
+while getopts "s:b:n:f:p" opt; do
   case $opt in
     s) seconds=$OPTARG ;;
     b) build=$OPTARG ;;
-    *) echo "usage: $0 [-s SECONDS] [-b BUILD_DIR]" >&2; exit 2 ;;
+    n) flows=$OPTARG ;;
+    f) table=$OPTARG ;;
+    p) pps_only=1 ;;
+    *) echo "usage: $0 [-s SECONDS] [-b BUILD_DIR] [-n FLOWS] [-f FLOWS_PER_CPU] [-p]" >&2; exit 2 ;;
   esac
 done
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "throughput: -s wants a positive integer" >&2; exit 2; }
+[[ $flows =~ ^[1-9][0-9]*$ ]] && ((flows <= 65536)) ||
+  { echo "throughput: -n wants 1..65536 flows" >&2; exit 2; }
+[[ $table =~ ^[0-9]+$ ]] || { echo "throughput: -f wants a number of flows per CPU" >&2; exit 2; }
 balancer=$build/examples/balancer/balancer
 [[ -x $balancer ]] || { echo "throughput: no $balancer (build the target 'balancer')" >&2; exit 2; }
 [[ $(id -u) -eq 0 ]] || { echo "throughput: needs root (namespaces, XDP)" >&2; exit 2; }
@@ -60,7 +72,7 @@ cat >"$NET_TMP/acks.cfg" <<CFG
 {
   eth(da=$lb_mac, sa=$(net_mac 1)),
   ipv4(saddr=$NET_CLIENT4, daddr=$NET_VIP4, ttl=64),
-  tcp(sp=dinc(10000, 10999), dp=$NET_HTTP_PORT, ack, seq=1, ackseq=1, window=512)
+  tcp(sp=dinc(0, $((flows - 1))), dp=$NET_HTTP_PORT, ack, seq=1, ackseq=1, window=512)
 }
 CFG
 
@@ -75,7 +87,7 @@ rx_sum() {
 # Starts the balancer in the lb namespace with these real servers; sets LB_PID.
 balancer_start() {
   local log=$NET_TMP/balancer.$RANDOM.log
-  net_spawn lb "$log" "$balancer" -i 3600 eth0 "$NET_LB4/24" "$NET_VIP4" "$@"
+  net_spawn lb "$log" "$balancer" -i 3600 -f "$table" eth0 "$NET_LB4/24" "$NET_VIP4" "$@"
   LB_PID=$NET_PID
   wait_line 30 "$LB_PID" "$log" '^ready after' ||
     { echo "throughput: balancer not ready:" >&2; cat "$log" >&2; exit 1; }
@@ -109,11 +121,17 @@ measure_http() {
 
 for b in b1 b2; do ip -n "$NET_PREFIX$b" link set eth0 xdpgeneric obj "$NET_TMP/sink.o" sec xdp; done
 
-echo "packets/s: TCP ACKs of 1000 flows from trafgen (1 CPU), generic XDP on veth, ${seconds} s each"
+echo "packets/s: TCP ACKs of $flows flows from trafgen (1 CPU), generic XDP on veth, ${seconds} s each"
 balancer_start "$(net_b4 1)" "$(net_b4 2)"
 measure_pps
 net_stop "$LB_PID"
 b_pps=$PPS b_sent=$SENT_PPS
+if ((pps_only)); then
+  printf '  %-44s %10d pps forwarded (client sent %d pps; flow table %s per CPU)\n' \
+    "balancer (examples/balancer, 2 backends)" "$b_pps" "$b_sent" "${table/#0/default}"
+  ((b_pps > 0)) || { echo "throughput: nothing was forwarded" >&2; exit 1; }
+  exit 0
+fi
 ip -n "${NET_PREFIX}lb" link set eth0 xdpgeneric obj "$NET_TMP/fwd.o" sec xdp
 measure_pps
 ip -n "${NET_PREFIX}lb" link set eth0 xdpgeneric off

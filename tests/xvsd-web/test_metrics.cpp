@@ -158,3 +158,27 @@ TEST_CASE("metrics: a family's samples stay together after its HELP and TYPE") {
         "a_total{x=\"1\"} 1\na_total{x=\"2\"} 2\n"
         "# HELP b B.\n# TYPE b gauge\nb 0.5\n");
 }
+
+TEST_CASE("metrics: flow sharing, when configured, with every rejected datagram by reason") {
+  auto st = xvsd::test::sample_status();
+  CHECK_THAT(render_metrics(st), !Catch::Contains("xvsd_flow_sharing"));
+  st.share.enabled = true;
+  st.share.accepted = 5;
+  st.share.records = 4;
+  st.share.unknown_peer = 11;
+  st.share.forged = 12;
+  st.share.replayed = 13;
+  st.share.rate_limited = 14;
+  st.share.peers = {{xvs::IPAddr::parse("10.0.0.3"), true, 5}};
+  const auto text = render_metrics(st);
+  CHECK_THAT(text, Catch::Contains("xvsd_flow_sharing_accepted_datagrams_total 5\n"));
+  CHECK_THAT(text, Catch::Contains("xvsd_flow_sharing_written_records_total 4\n"));
+  CHECK_THAT(text, Catch::Contains(
+                       "# TYPE xvsd_flow_sharing_rejected_datagrams_total counter\n"
+                       "xvsd_flow_sharing_rejected_datagrams_total{reason=\"malformed\"} 0\n"
+                       "xvsd_flow_sharing_rejected_datagrams_total{reason=\"unknown_peer\"} 11\n"
+                       "xvsd_flow_sharing_rejected_datagrams_total{reason=\"rate_limited\"} 14\n"
+                       "xvsd_flow_sharing_rejected_datagrams_total{reason=\"forged\"} 12\n"
+                       "xvsd_flow_sharing_rejected_datagrams_total{reason=\"replayed\"} 13\n"));
+  CHECK_THAT(text, Catch::Contains("xvsd_flow_sharing_peer_alive{peer=\"10.0.0.3\"} 1\n"));
+}

@@ -149,3 +149,16 @@ TEST_CASE("status.json: the document of a small status") {
   ]
 })json");
 }
+
+TEST_CASE("status.json: flow sharing, when configured") {
+  auto st = xvsd::test::sample_status();
+  CHECK_FALSE(xvsd::web::status_json(st).contains("flow_sharing"));
+  st.share.enabled = true;
+  st.share.replayed = 3;
+  st.share.peers = {{xvs::IPAddr::parse("10.0.0.3"), false, 0}};
+  const auto j = xvsd::web::status_json(st).at("flow_sharing");
+  CHECK(j.at("rejected").at("replayed") == 3);
+  CHECK(j.at("rejected").at("forged") == 0);
+  CHECK(j.at("peers").at(0).at("address") == "10.0.0.3");
+  CHECK(j.at("peers").at(0).at("alive") == false);
+}

@@ -79,12 +79,37 @@ struct BgpConfig {
   bool operator==(const BgpConfig&) const = default;
 };
 
+// Flow sharing with the other balancers (cmd/flowshare, docs/scale-out.md): the
+// `flow_sharing:` section. Read at start only; the command line's --share-* override it.
+struct FlowSharingConfig {
+  bool configured = false;      // the section was present
+  xvs::IPAddr address;          // this balancer's address, as its peers see it
+  std::vector<xvs::IPAddr> peers;
+  std::uint16_t port = 9470;
+  std::string key_file;         // 64 hexadecimal digits, the same on every peer
+  std::uint32_t rate = 50'000;  // datagrams per second accepted from one peer
+  std::uint32_t burst = 5'000;  // ... in bursts of at most this many
+  std::uint16_t peer_wait = 10; // seconds, at most, to wait for the peers before announcing
+  bool operator==(const FlowSharingConfig&) const = default;
+};
+
+// The BIRD beside xvsd (cmd/xvsd/rhi): the `bird:` section. Read at start only; the command
+// line's --bird-include, --bird-socket and --drain override it.
+struct BirdConfig {
+  std::string include;          // the file xvsd writes; route health injection is on when set
+  std::string socket = "/run/bird/bird.ctl";
+  std::uint16_t drain = 3;      // seconds between withdrawing the routes and stopping
+  bool operator==(const BirdConfig&) const = default;
+};
+
 struct Config {
   std::string file;
   std::vector<ServiceConfig> services;
   std::map<std::uint16_t, xvs::Prefix> ipv4_vlans, ipv6_vlans;
   std::map<xvs::Prefix, std::uint16_t> routes;
   BgpConfig bgp;
+  FlowSharingConfig flow_sharing;
+  BirdConfig bird;
   std::string webserver;        // HTTP listen address (vc5 `webserver`); empty = default
   std::vector<std::string> warnings;  // vc5 keys that xvsd reads but does not act on
 };

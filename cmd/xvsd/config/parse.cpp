@@ -77,6 +77,8 @@ private:
   void vlans(const YAML::Node& n);
   void routes(const YAML::Node& n);
   void bgp(const YAML::Node& n, const std::string& field);
+  void flow_sharing(const YAML::Node& n);
+  void bird(const YAML::Node& n);
   void service(const YAML::Node& n, const std::string& field);
   std::vector<BackendConfig> servers(const YAML::Node& n, const std::string& field);
   std::vector<BackendConfig> server_list(const YAML::Node& n, const std::string& field);
@@ -191,7 +193,7 @@ Config Parser::run(const std::string& source) {
   const YAML::Node& root = root_;  // const: looking a key up must not add it
   check_keys(root, "",
              {"services", "vlans", "routes", "bgp", "rhi", "policy", "servers", "learn",
-              "webserver"},
+              "webserver", "flow_sharing", "bird"},
              vc5_ignored_top);
   if (root["policy"]) want_map(root["policy"], "policy");
   if (root["servers"]) want_map(root["servers"], "servers");
@@ -201,6 +203,8 @@ Config Parser::run(const std::string& source) {
     fail(root["rhi"], "rhi", "give either bgp or its older name rhi, not both");
   if (root["bgp"]) bgp(root["bgp"], "bgp");
   if (root["rhi"]) bgp(root["rhi"], "rhi");
+  if (root["flow_sharing"]) flow_sharing(root["flow_sharing"]);
+  if (root["bird"]) bird(root["bird"]);
   if (root["learn"])
     config_.bgp.learn = static_cast<std::uint16_t>(number(root["learn"], "learn", 0, 3600));
   if (root["webserver"]) {
@@ -292,6 +296,56 @@ void Parser::bgp(const YAML::Node& n, const std::string& field) {
       b.communities.push_back(c);
     }
   }
+}
+
+void Parser::flow_sharing(const YAML::Node& n) {
+  const std::string field = "flow_sharing";
+  FlowSharingConfig& f = config_.flow_sharing;
+  want_map(n, field);
+  check_keys(n, field, {"address", "peers", "port", "key_file", "rate", "burst", "peer_wait"});
+  f.configured = true;
+  if (!n["address"]) fail(n, field + ".address", "missing (this balancer's address)");
+  f.address = address(n["address"], field + ".address", "the address");
+  const YAML::Node peers = n["peers"];
+  if (!peers || peers.IsNull()) fail(n, field + ".peers", "missing (the other balancers)");
+  if (!peers.IsSequence() || peers.size() == 0)
+    fail(peers, field + ".peers", "expected a list of addresses");
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    const std::string at = fmt::format("{}.peers[{}]", field, i);
+    const xvs::IPAddr p = address(peers[i], at, "a peer");
+    if (p.is4() != f.address.is4())
+      fail(peers[i], at, fmt::format("{} is not of the family of address {}", p.to_string(),
+                                     f.address.to_string()));
+    if (p == f.address) fail(peers[i], at, fmt::format("{} is this balancer's address", p.to_string()));
+    if (std::find(f.peers.begin(), f.peers.end(), p) != f.peers.end())
+      fail(peers[i], at, fmt::format("peer {} is listed twice", p.to_string()));
+    f.peers.push_back(p);
+  }
+  if (!n["key_file"]) fail(n, field + ".key_file", "missing (a file of 64 hexadecimal digits)");
+  f.key_file = text(n["key_file"], field + ".key_file");
+  if (f.key_file.empty()) fail(n["key_file"], field + ".key_file", "empty");
+  if (n["port"]) f.port = static_cast<std::uint16_t>(number(n["port"], field + ".port", 1, 65535));
+  if (n["rate"])
+    f.rate = static_cast<std::uint32_t>(number(n["rate"], field + ".rate", 1, 10'000'000));
+  if (n["burst"])
+    f.burst = static_cast<std::uint32_t>(number(n["burst"], field + ".burst", 1, 10'000'000));
+  if (n["peer_wait"])
+    f.peer_wait = static_cast<std::uint16_t>(number(n["peer_wait"], field + ".peer_wait", 0, 3600));
+}
+
+void Parser::bird(const YAML::Node& n) {
+  const std::string field = "bird";
+  BirdConfig& b = config_.bird;
+  want_map(n, field);
+  check_keys(n, field, {"include", "socket", "drain"});
+  if (!n["include"]) fail(n, field + ".include", "missing (the file xvsd writes for bird.conf)");
+  b.include = text(n["include"], field + ".include");
+  if (b.include.empty()) fail(n["include"], field + ".include", "empty");
+  if (n["socket"]) {
+    b.socket = text(n["socket"], field + ".socket");
+    if (b.socket.empty()) fail(n["socket"], field + ".socket", "empty");
+  }
+  if (n["drain"]) b.drain = static_cast<std::uint16_t>(number(n["drain"], field + ".drain", 0, 3600));
 }
 
 void Parser::timing(const YAML::Node& n, const std::string& field, CheckTiming& t) const {

@@ -76,6 +76,41 @@ constexpr Family kCheckDuration{"xvsd_check_duration_seconds", "gauge",
 constexpr Family kCheckLastRun{"xvsd_check_last_run_timestamp_seconds", "gauge",
                                "When the latest run of the check ended, seconds since the epoch."};
 
+// Flow sharing (cmd/flowshare), exported when it is configured.
+constexpr Family kShareSent{"xvsd_flow_sharing_sent_datagrams_total", "counter",
+                            "Flow-sharing datagrams sent (one per peer)."};
+constexpr Family kShareSendErrors{"xvsd_flow_sharing_send_errors_total", "counter",
+                                  "Flow-sharing datagrams the kernel would not send."};
+constexpr Family kShareRecordsSent{"xvsd_flow_sharing_sent_records_total", "counter",
+                                   "Flow records read from the data plane and sent to the peers."};
+constexpr Family kShareAccepted{"xvsd_flow_sharing_accepted_datagrams_total", "counter",
+                                "Datagrams from peers that passed every check."};
+constexpr Family kShareRejected{"xvsd_flow_sharing_rejected_datagrams_total", "counter",
+                                "Datagrams dropped, by the check that dropped them."};
+constexpr Family kShareRecords{"xvsd_flow_sharing_written_records_total", "counter",
+                               "Flow records from peers written to the flow table."};
+constexpr Family kShareRefused{"xvsd_flow_sharing_refused_records_total", "counter",
+                               "Authentic flow records the data plane refused (unknown service)."};
+constexpr Family kSharePeerAlive{"xvsd_flow_sharing_peer_alive", "gauge",
+                                 "1 when the peer was heard from recently."};
+
+void add_flow_sharing(Exposition& out, const flowshare::Status& s) {
+  out.add(kShareSent, {}, s.sent);
+  out.add(kShareSendErrors, {}, s.send_errors);
+  out.add(kShareRecordsSent, {}, s.records_sent);
+  out.add(kShareAccepted, {}, s.accepted);
+  for (const auto& [reason, n] : {std::pair{"malformed", s.malformed},
+                                  {"unknown_peer", s.unknown_peer},
+                                  {"rate_limited", s.rate_limited},
+                                  {"forged", s.forged},
+                                  {"replayed", s.replayed}})
+    out.add(kShareRejected, {{"reason", reason}}, n);
+  out.add(kShareRecords, {}, s.records);
+  out.add(kShareRefused, {}, s.refused);
+  for (const auto& p : s.peers)
+    out.add(kSharePeerAlive, {{"peer", p.address.to_string()}}, std::uint64_t{p.alive});
+}
+
 // Keys of the metrics map exported elsewhere: the Stats trio, the `current` gauge, and the
 // global average latency (a gauge, exported as xvsd_latency_nanoseconds).
 bool exported_elsewhere(const std::string& key) {
@@ -129,6 +164,7 @@ std::string render_metrics(const Status& status) {
   out.add(kReloadFailed, {}, flag(!status.last_reload_error.empty()));
   out.add(kLatency, {}, status.info.latency);
   add_level(out, kGlobal, {}, status.info.stats, status.info.metrics);
+  if (status.share.enabled) add_flow_sharing(out, status.share);
 
   for (const auto& vip : status.vips) {
     const Labels vip_labels{{"vip", vip.address.to_string()}};

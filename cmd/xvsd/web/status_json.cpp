@@ -70,12 +70,31 @@ json vip_json(const VipStatus& v) {
           {"services", services}};
 }
 
+json flow_sharing_json(const flowshare::Status& s) {
+  json peers = json::array();
+  for (const auto& p : s.peers)
+    peers.push_back({{"address", p.address.to_string()}, {"alive", p.alive},
+                     {"accepted", p.accepted}});
+  return {{"sent", s.sent},
+          {"send_errors", s.send_errors},
+          {"records_sent", s.records_sent},
+          {"accepted", s.accepted},
+          {"records", s.records},
+          {"refused", s.refused},
+          {"rejected", {{"malformed", s.malformed},
+                        {"unknown_peer", s.unknown_peer},
+                        {"rate_limited", s.rate_limited},
+                        {"forged", s.forged},
+                        {"replayed", s.replayed}}},
+          {"peers", peers}};
+}
+
 }  // namespace
 
 json status_json(const Status& st) {
   json vips = json::array();
   for (const auto& v : st.vips) vips.push_back(vip_json(v));
-  return {{"taken_ms", st.taken_ms},
+  json out = {{"taken_ms", st.taken_ms},
           {"started_ms", st.started_ms},
           {"config", {{"file", st.config_file},
                       {"generation", st.config_generation},
@@ -87,6 +106,8 @@ json status_json(const Status& st) {
                     {"nat", {{"ipv4", st.info.ipv4.to_string()},
                              {"ipv6", st.info.ipv6.to_string()}}}}},
           {"vips", vips}};
+  if (st.share.enabled) out["flow_sharing"] = flow_sharing_json(st.share);  // when configured
+  return out;
 }
 
 }  // namespace xvsd::web

@@ -2,11 +2,11 @@
 // The replay window and the per-peer rate limit of flow sharing.
 #include <catch2/catch.hpp>
 
-#include "rate.hpp"
-#include "replay.hpp"
+#include "flowshare/rate.hpp"
+#include "flowshare/replay.hpp"
 
-using xvsd::share::ReplayWindow;
-using xvsd::share::TokenBucket;
+using flowshare::ReplayWindow;
+using flowshare::TokenBucket;
 
 namespace {
 constexpr std::uint64_t now = 1'800'000'000'000'000'000;  // a wall clock in ns

@@ -7,9 +7,9 @@
 
 #include <fstream>
 
-#include "sealed.hpp"
+#include "flowshare/sealed.hpp"
 
-using namespace xvsd::share;
+using namespace flowshare;
 
 namespace {
 

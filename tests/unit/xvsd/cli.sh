@@ -25,6 +25,20 @@ want="xvsd: $tmp/bad.yaml:5: services[0].need: expected a whole number 0..65535,
 [[ $(cat "$tmp/err") == "$want" ]] || fail "a bad config said: $(cat "$tmp/err")"
 echo "PASS: a bad config at start: exit 1, $want"
 
+# Scale-out options are checked against the file's bird and flow_sharing sections.
+printf 'services:\n  - name: web\n    virtual: 192.0.2.1\n    servers: [10.0.0.1]\n' >"$tmp/plain.yaml"
+status=0
+"$xvsd" --check "$tmp/plain.yaml" --share-peer 10.0.0.3 >"$tmp/out" 2>"$tmp/err" || status=$?
+want="xvsd: --share-peer and --share-key need --share-address (or a flow_sharing section)"
+((status == 1)) && [[ $(cat "$tmp/err") == "$want" ]] || fail "--share-peer alone: $status $(cat "$tmp/err")"
+status=0
+"$xvsd" --check "$sample" --share-address lb-a >"$tmp/out" 2>"$tmp/err" || status=$?
+want='xvsd: --share-address: "lb-a" is not an address'
+((status == 1)) && [[ $(cat "$tmp/err") == "$want" ]] || fail "bad --share-address: $status $(cat "$tmp/err")"
+"$xvsd" --check "$sample" --share-address 10.1.10.9 --drain 1 >"$tmp/out" 2>"$tmp/err" ||
+  fail "--share-address overriding the file's: $(cat "$tmp/err")"
+echo "PASS: scale-out options checked against the file (--share-peer alone, a bad address refused)"
+
 status=0
 "$xvsd" "$tmp/missing.yaml" eth0 2>"$tmp/err" || status=$?
 ((status == 1)) && grep -q "missing.yaml: cannot be read" "$tmp/err" || fail "missing file: $status $(cat "$tmp/err")"

@@ -51,6 +51,30 @@ TEST_CASE("domain makes a UDP and a TCP service on port 53") {
   CHECK(find(c, "192.0.2.4", 53, Protocol::TCP).checks.at(0).type == xvsd::CheckType::dnstcp);
 }
 
+TEST_CASE("flow_sharing and bird: settings and defaults") {
+  auto c = xvsd::parse_config("flow_sharing:\n  address: 10.0.0.2\n  peers: [10.0.0.3, 10.0.0.4]\n"
+                              "  key_file: /etc/xvsd/share.key\n  rate: 1000\n"
+                              "bird:\n  include: /run/xvsd/bird.conf\n"
+                              "services:\n  - name: web\n    virtual: 192.0.2.1\n"
+                              "    servers: [10.0.0.11]\n", "t.yaml");
+  CHECK(c.flow_sharing.configured);
+  CHECK(c.flow_sharing.address == IPAddr::parse("10.0.0.2"));
+  CHECK(c.flow_sharing.peers == std::vector{IPAddr::parse("10.0.0.3"), IPAddr::parse("10.0.0.4")});
+  CHECK(c.flow_sharing.key_file == "/etc/xvsd/share.key");
+  CHECK(c.flow_sharing.port == 9470);
+  CHECK(c.flow_sharing.rate == 1000);
+  CHECK(c.flow_sharing.burst == 5000);
+  CHECK(c.flow_sharing.peer_wait == 10);
+  CHECK(c.bird.include == "/run/xvsd/bird.conf");
+  CHECK(c.bird.socket == "/run/bird/bird.ctl");
+  CHECK(c.bird.drain == 3);
+
+  auto none = xvsd::parse_config("services:\n  - name: web\n    virtual: 192.0.2.1\n"
+                                 "    servers: [10.0.0.11]\n", "t.yaml");
+  CHECK_FALSE(none.flow_sharing.configured);
+  CHECK(none.bird.include.empty());
+}
+
 TEST_CASE("the sample configuration loads") {
   auto c = xvsd::load_config(XVSD_SAMPLE_CONFIG);
   CHECK(c.services.size() == 2 * 2 + 2 + 1);
@@ -63,6 +87,8 @@ TEST_CASE("the sample configuration loads") {
   CHECK(c.bgp.communities == std::vector<std::string>{"65000:100"});
   CHECK(c.bgp.learn == 5);
   CHECK(c.webserver == ":8080");
+  CHECK(c.bird.include == "/run/xvsd/bird.conf");
+  CHECK(c.flow_sharing.peers == std::vector{IPAddr::parse("10.1.10.3")});
   const auto& web = find(c, "192.168.101.1", 80);
   CHECK(web.need == 2);
   CHECK(web.timing.rise == 2);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "replay.hpp"
 
-namespace xvsd::share {
+namespace flowshare {
 
 bool ReplayWindow::accept(std::uint64_t sequence, std::uint64_t now_ns) {
   const std::uint64_t distance = sequence > now_ns ? sequence - now_ns : now_ns - sequence;
@@ -21,4 +21,4 @@ bool ReplayWindow::accept(std::uint64_t sequence, std::uint64_t now_ns) {
   return true;
 }
 
-}  // namespace xvsd::share
+}  // namespace flowshare

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-namespace xvsd::share {
+namespace flowshare {
 
 class ReplayWindow {
 public:
@@ -23,4 +23,4 @@ private:
   std::uint64_t seen_ = 0;  // bit i: highest_ - i was accepted
 };
 
-}  // namespace xvsd::share
+}  // namespace flowshare

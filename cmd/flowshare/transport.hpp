@@ -28,7 +28,7 @@
 #include "sealed.hpp"
 #include "status.hpp"
 
-namespace xvsd::share {
+namespace flowshare {
 
 struct Settings {
   xvs::IPAddr self;                 // our address as peers see it (the datagrams' source)
@@ -43,7 +43,7 @@ struct Settings {
 
 // "sent N, records_sent N, accepted N, records N, refused N, malformed N, unknown_peer N,
 // rate_limited N, forged N, replayed N, send_errors N": the counters as one line.
-std::string summary(const FlowShareStatus& s);
+std::string summary(const Status& s);
 
 class FlowShare {
 public:
@@ -54,7 +54,7 @@ public:
   FlowShare(const FlowShare&) = delete;
   FlowShare& operator=(const FlowShare&) = delete;
 
-  FlowShareStatus status() const;
+  Status status() const;
   // How many configured peers were heard within `peer_alive`.
   std::size_t peers_alive() const;
   // Waits until every peer has been heard from, at most `limit`; true when all were.
@@ -83,8 +83,8 @@ private:
 
   mutable std::mutex mutex_;  // peers_ and counters_
   std::map<xvs::IPAddr, Peer> peers_;
-  FlowShareStatus counters_;
+  Status counters_;
   std::thread thread_;
 };
 
-}  // namespace xvsd::share
+}  // namespace flowshare

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace xvsd::share {
+namespace flowshare {
 namespace {
 
 constexpr std::uint8_t kMagic[4] = {'X', 'V', 'F', '1'};
@@ -135,4 +135,4 @@ void append_record(std::vector<std::uint8_t>& payload, std::span<const std::uint
   payload.insert(payload.end(), record.begin(), record.end());
 }
 
-}  // namespace xvsd::share
+}  // namespace flowshare

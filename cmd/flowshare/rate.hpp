@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 
-namespace xvsd::share {
+namespace flowshare {
 
 class TokenBucket {
 public:
@@ -27,4 +27,4 @@ private:
   std::uint64_t last_ns_ = 0;
 };
 
-}  // namespace xvsd::share
+}  // namespace flowshare

@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <system_error>
 
-namespace xvsd::share {
+namespace flowshare {
 namespace {
 
 constexpr int kPollMs = 10;                // how long a queued record may wait to be sent
@@ -63,7 +63,7 @@ xvs::IPAddr address_of(const sockaddr_storage& s) {
 
 }  // namespace
 
-std::string summary(const FlowShareStatus& s) {
+std::string summary(const Status& s) {
   return "sent " + std::to_string(s.sent) + ", records_sent " + std::to_string(s.records_sent) +
          ", accepted " + std::to_string(s.accepted) + ", records " + std::to_string(s.records) +
          ", refused " + std::to_string(s.refused) + ", malformed " + std::to_string(s.malformed) +
@@ -108,9 +108,9 @@ FlowShare::~FlowShare() {
   close(fd_);
 }
 
-FlowShareStatus FlowShare::status() const {
+Status FlowShare::status() const {
   std::lock_guard lock(mutex_);
-  FlowShareStatus s = counters_;
+  Status s = counters_;
   const auto now = steady_ns();
   for (const auto& [address, p] : peers_)
     s.peers.push_back({address, p.heard_ns && now - p.heard_ns <= nanos(settings_.peer_alive),
@@ -268,4 +268,4 @@ void FlowShare::send_all(Kind kind, std::span<const std::uint8_t> payload) {
   counters_.send_errors += errors;
 }
 
-}  // namespace xvsd::share
+}  // namespace flowshare

@@ -23,7 +23,7 @@
 
 #include <xvs/xvs.hpp>
 
-namespace xvsd::share {
+namespace flowshare {
 
 inline constexpr std::size_t kKeyBytes = 32;
 inline constexpr std::size_t kHeaderBytes = 56;
@@ -71,4 +71,4 @@ std::optional<std::vector<std::span<const std::uint8_t>>> split_records(
 // Appends one record to a records payload.
 void append_record(std::vector<std::uint8_t>& payload, std::span<const std::uint8_t> record);
 
-}  // namespace xvsd::share
+}  // namespace flowshare
