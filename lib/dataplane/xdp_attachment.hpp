@@ -12,6 +12,12 @@ namespace xvs::detail {
 
 class XdpAttachment {
 public:
+  // Replacing whatever is attached. Throws Error{Errc::system} naming the interface
+  // (attach_xdp()).
+  XdpAttachment(int prog_fd, int ifindex, bool native)
+      : prog_fd_(prog_fd), ifindex_(ifindex), native_(native) {
+    attach_xdp(prog_fd, ifindex, native);
+  }
   // The forwarding program: over one of ours a dead Client left, over another tool's only
   // with `replace_foreign`, else Error{Errc::in_use}; Error{Errc::system} naming the
   // interface when the kernel refuses (xdp_slot.hpp).
