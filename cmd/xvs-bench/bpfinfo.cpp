@@ -15,12 +15,14 @@
 #include <fmt/format.h>
 #include <xvs/error.hpp>
 
+#include "api/system_error.hpp"
+
 namespace xvs::bench {
 
 namespace {
 
 [[noreturn]] void fail(const std::string& what, int err) {
-  throw Error(Errc::system, fmt::format("xvs-bench: {}: {}", what, std::strerror(err)));
+  detail::throw_system("xvs-bench: " + what, err);
 }
 
 std::vector<std::uint32_t> map_ids(int prog_fd) {

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <xvs/error.hpp>
 
+#include <cstring>
+
+#include "api/system_error.hpp"
+
 namespace xvs {
 
 Error::Error(Errc code, const std::string& what) : std::runtime_error(what), code_(code) {}
@@ -18,5 +22,13 @@ const char* to_string(Errc code) noexcept {
   }
   return "unknown";
 }
+
+namespace detail {
+
+void throw_system(const std::string& what, int err) {
+  throw Error(Errc::system, what + ": " + std::strerror(err));
+}
+
+}  // namespace detail
 
 }  // namespace xvs

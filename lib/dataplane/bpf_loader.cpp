@@ -98,10 +98,6 @@ std::vector<std::uint8_t> inflate_object(std::span<const std::uint8_t> in) {
 
 }  // namespace
 
-void throw_system(const std::string& what, int err) {
-  throw Error(Errc::system, fmt::format("{}: {}", what, std::strerror(err)));
-}
-
 BpfObject::BpfObject(std::span<const std::uint8_t> object, const char* name,
                      const std::function<void(bpf_object*)>& before_load) {
   std::vector<std::uint8_t> elf;

@@ -15,6 +15,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "api/system_error.hpp"
+
 struct bpf_object;
 
 namespace xvs::detail {
@@ -50,8 +52,6 @@ void detach_xdp(int prog_fd, int ifindex, bool native) noexcept;
 
 std::uint32_t possible_cpus();  // throws Error{Errc::system}
 
-// Throws Error{Errc::system}: "<what>: <strerror(err)>".
-[[noreturn]] void throw_system(const std::string& what, int err);
 
 // One value per possible CPU of slot `key` of per-CPU array `fd` (named `map` in errors).
 template <typename T>

@@ -22,6 +22,8 @@
 
 #include <xvs/error.hpp>
 
+#include "api/system_error.hpp"
+
 namespace xvs::detail {
 namespace {
 
@@ -35,7 +37,7 @@ constexpr std::size_t dump_buffer_size = 32768;
 constexpr int dump_attempts = 4;
 
 [[noreturn]] void fail(const char* what, int err) {
-  throw Error(Errc::system, fmt::format("netlink: {}: {}", what, std::strerror(err)));
+  throw_system(std::string("netlink: ") + what, err);
 }
 
 // Attributes of one message (or nest) indexed by type. Every attribute read here has a type

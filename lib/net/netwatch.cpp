@@ -21,6 +21,7 @@
 #include <xvs/error.hpp>
 
 #include "net/netlink.hpp"
+#include "api/system_error.hpp"
 
 namespace xvs::detail {
 namespace {
@@ -37,7 +38,7 @@ constexpr std::array<unsigned, 6> kGroups{RTNLGRP_LINK,        RTNLGRP_NEIGH,
                                           RTNLGRP_IPV4_ROUTE,  RTNLGRP_IPV6_ROUTE};
 
 [[noreturn]] void fail(const char* what, int err) {
-  throw Error(Errc::system, fmt::format("netlink events: {}: {}", what, std::strerror(err)));
+  throw_system(std::string("netlink events: ") + what, err);
 }
 
 struct Drained {
