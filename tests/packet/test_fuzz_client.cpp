@@ -410,7 +410,7 @@ public:
     if (r.empty()) return "";
     ++own_records;
     if (!acceptable(r, now_s(), ts_) && !acceptable(r, now_s() - 1, ts_))
-      return "read_flow() gave a record a peer must refuse";
+      return "read_flow() gave a record a peer must refuse:\n" + hex(r);
     try {
       c_.write_flow(r);
     } catch (const Error& e) {
