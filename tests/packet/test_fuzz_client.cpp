@@ -274,7 +274,7 @@ public:
   std::vector<SharedFlow> flows;
   std::vector<FrameSpec> xdp_seeds, probe_seeds;
   std::map<IPAddr, std::pair<IPAddr, IPAddr>> pairs;  // NAT address -> (VIP, backend)
-  std::uint64_t frames = 0, shared_hits = 0, rewritten = 0, records = 0, accepted = 0,
+  std::uint64_t frames = 0, shared_hits = 0, maglev_hits = 0, rewritten = 0, records = 0, accepted = 0,
                 probes = 0, replies = 0, mapped = 0, own_records = 0;
   std::map<std::string, std::uint64_t> nat_results;
   std::vector<ProbeMapping> made;  // every reply mapping a probe left, checked
@@ -351,7 +351,7 @@ public:
     if (moved != 1) return fmt::format("{} reason counts moved", moved);
     if (std::string e = judge_.judge(in, r, reason); !e.empty()) return e;
     if (f && reason == XVS_R_FORWARDED) {
-      ++shared_hits;
+      ++(f->expect == f->maglev ? maglev_hits : shared_hits);
       if (!sent_to(r.out, f->expect))
         return fmt::format("{} flow ({}, Maglev: {}) not sent to {}", f->what,
                            f->honoured ? "honoured" : "not honoured", f->maglev, f->expect);
@@ -425,6 +425,7 @@ public:
     const int fd = nat_.map("nat_counters");
     const xvs_nat_counters before = detail::sum_percpu<xvs_nat_counters>(fd, 0, kCpus, "nat");
     const Run r = nat_.run(in);
+    last_ = r;
     const xvs_nat_counters after = detail::sum_percpu<xvs_nat_counters>(fd, 0, kCpus, "nat");
     const char* names[] = {"probes", "no_pair", "not_ready", "no_port", "malformed", "not_sent"};
     const std::uint64_t* b = &before.probes;
@@ -485,7 +486,7 @@ public:
     const bool mutated = m_.below(2);
     if (mutated) m_.mutate(reply, s);
     if (reply.size() < 14) return "";
-    if (std::string e = forward(reply); !e.empty()) return "its reply: " + e;
+    if (std::string e = forward(reply); !e.empty()) return "its reply: " + e + "\n" + hex(reply);
     if (!mutated && last_.verdict != XDP_REDIRECT) return "its reply was not mapped";
     mapped += last_.verdict == XDP_REDIRECT;
     return "";
@@ -564,6 +565,7 @@ TEST_CASE("fuzz campaign on a Client: peers' flows, flow records, health-check N
           "[.][fuzz]") {
   const std::uint64_t frames = fuzz::env_or("XVS_FUZZ_FRAMES", 100000) / 8;
   const std::uint64_t seed = fuzz::campaign_seed("client", frames);
+  INFO("client campaign, seed " << seed);
 
   Network net;
   Options opts;
@@ -820,9 +822,10 @@ TEST_CASE("fuzz campaign on a Client: peers' flows, flow records, health-check N
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("fuzz client: %llu frames in %.1f s\n", static_cast<unsigned long long>(frames), secs);
-  std::printf("fuzz client: %llu forwarded packets of tracked peers' flows, %llu records "
-              "shared again after their entry went\n",
+  std::printf("fuzz client: packets of peers' flows forwarded: %llu to the recorded backend, "
+              "%llu by Maglev; %llu records shared again after their entry went\n",
               static_cast<unsigned long long>(camp.shared_hits),
+              static_cast<unsigned long long>(camp.maglev_hits),
               static_cast<unsigned long long>(camp.rewritten));
   std::printf("fuzz client: %llu records into write_flow, %llu taken; %llu of read_flow taken back\n",
               static_cast<unsigned long long>(camp.records),
