@@ -165,7 +165,8 @@ std::string check_rewrite(View in, const Packet& p, const Rewrite& w, View out) 
   want.erase(want.begin() + 12, want.begin() + 12 + static_cast<long>(cut));
   std::copy(w.dst.begin(), w.dst.end(), want.begin());
   std::copy(w.src.begin(), w.src.end(), want.begin() + 6);
-  if (p.tagged && !cut) set16(want, 14, static_cast<std::uint16_t>((get16(in, 14) & 0xf000) | w.vid));
+  if (p.tagged && !cut)
+    set16(want, 14, static_cast<std::uint16_t>((get16(in, 14) & 0xf000) | w.vid));
   const std::size_t l3 = p.l3 - cut, l4 = p.l4 - cut;
   const std::size_t at = l3 + (p.v6 ? 8 : 12), len = p.v6 ? 16 : 4;
   std::copy_n(w.saddr.bytes().begin(), len, want.begin() + static_cast<long>(at));

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// The data-plane fuzz campaign: valid frames of every path, mutated, run through the real
-// object; every frame is judged against tests/fuzz/oracle.hpp. Hidden from the default run;
-// ctest's "packet: fuzz campaign" runs it. XVS_FUZZ_FRAMES (default 100000; ctest: 800000) and
-// XVS_FUZZ_SEED (default: a new one each run, printed) size and seed it; docs/reliability.md has the long campaign.
+// The data-plane fuzz campaign on the packet-test Lab: valid frames of every path, mutated,
+// run through the real object; every frame is judged against tests/fuzz/oracle.hpp (the
+// mutations and the judge: fuzz_campaign.hpp; its part on a real Client:
+// test_fuzz_client.cpp). Hidden from the default run; ctest's "packet: fuzz campaign" runs
+// both. XVS_FUZZ_FRAMES (default 100000; ctest: 800000) and XVS_FUZZ_SEED (default: a new
+// one each run, printed) size and seed it; docs/reliability.md has the long campaign.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -179,9 +181,9 @@ TEST_CASE("fuzz campaign: hostile frames are never forwarded, forwarded ones wel
   const std::vector<ProbeMapping> probes = probe_mappings(lab, pairs, ts);
   const std::vector<FrameSpec> specs = seeds(ts, probes);
   const Judge judge{ts, [&](const fuzz::Packet& p) -> std::optional<ProbeMapping> {
-                      const auto m = std::find_if(probes.begin(), probes.end(), [&](const ProbeMapping& x) {
-                        return fuzz::answers(p, x);
-                      });
+                      const auto m =
+                          std::find_if(probes.begin(), probes.end(),
+                                       [&](const ProbeMapping& x) { return fuzz::answers(p, x); });
                       return m == probes.end() ? std::nullopt : std::optional(*m);
                     }};
   Mutator m(seed);

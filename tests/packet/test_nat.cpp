@@ -151,7 +151,8 @@ TEST_CASE("two probes from one host port to two backends of a VIP leave from dif
 // Found by the client fuzz campaign (test_fuzz_client.cpp): the reply entry was matched on
 // NAT address and host port only, so a probe from another source address of the host took
 // over the first one's port on the wire, and its replies went to the first one's address.
-TEST_CASE("probes from two host addresses with one port to one backend leave from different ports") {
+TEST_CASE(
+    "probes from two host addresses with one port to one backend leave from different ports") {
   const bool v6 = GENERATE(false, true);
   CAPTURE(v6);
   auto bs = backends(v6, 1);
@@ -168,7 +169,8 @@ TEST_CASE("probes from two host addresses with one port to one backend leave fro
   CHECK(port != 40000);
 
   // Each reply goes back to the address its probe came from.
-  for (auto [wire, host] : {std::pair{std::uint16_t{40000}, first.saddr}, std::pair{port, second.saddr}}) {
+  for (auto [wire, host] :
+       {std::pair{std::uint16_t{40000}, first.saddr}, std::pair{port, second.saddr}}) {
     Run back = n.lab.run(build(n.reply(wire)));
     REQUIRE(back.verdict == XDP_REDIRECT);
     FrameSpec home = n.reply(40000);
