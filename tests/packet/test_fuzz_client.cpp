@@ -452,7 +452,9 @@ public:
     if (count != 1) return fmt::format("{} NAT counts moved", count);
     if (r.verdict == XDP_DROP) {
       if (moved == 0) return "dropped, counted as a probe";
-      if (must_send) return fmt::format("a valid probe was dropped ({})", names[moved]);
+      // Every port may be taken by other probes (mutated ones too): the one legitimate drop.
+      if (must_send && moved != 3)
+        return fmt::format("a valid probe was dropped ({})", names[moved]);
       return "";
     }
     if (r.verdict != XDP_REDIRECT || moved != 0)
