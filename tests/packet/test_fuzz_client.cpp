@@ -10,9 +10,6 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <linux/if_link.h>
-#include <net/if.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstring>
@@ -26,8 +23,6 @@
 #include "dataplane/bpf_loader.hpp"
 #include "dataplane/entries.hpp"
 #include "dataplane/flow_table.hpp"
-#include "dataplane/flows.hpp"
-#include "dataplane/metrics.hpp"
 #include "fuzz_campaign.hpp"
 #include "net/natns.hpp"
 #include "oracle.hpp"
@@ -222,9 +217,9 @@ public:
     return "";
   }
 
-  // Where a packet of flow `k` must go now ("" judge: any destination), keeping an honoured
-  // record in the table as peers do by sharing it again: an entry can be replaced by newer
-  // flows of its bucket (docs/dataplane.md), and then Maglev places the flow.
+  // The tracked flow `k` is, with where its packets must go now (nullptr: not tracked). An
+  // honoured record whose entry was replaced by newer flows of its bucket (docs/dataplane.md)
+  // is shared again first, as peers do; Maglev places the flow when that is not stored.
   SharedFlow* expectation(const xvs_flow_key& k) {
     for (SharedFlow& f : flows) {
       if (!same_key(f.key, k)) continue;
