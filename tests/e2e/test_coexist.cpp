@@ -100,7 +100,7 @@ const Service kWeb{IPAddr::parse("192.0.2.10"), 80, Protocol::TCP, false};
 
 }  // namespace
 
-TEST_CASE("a second Client in one network namespace is refused; the first keeps its pair") {
+TEST_CASE("a second Client in one network namespace is refused, the first keeps its pair") {
   Network net;
   std::optional<Client> first;
   first.emplace(std::vector<std::string>{"v0"}, xvs::test::small_options());

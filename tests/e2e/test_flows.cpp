@@ -138,7 +138,7 @@ std::uint32_t xdp_prog_id(const char* dev) {
 
 }  // namespace
 
-TEST_CASE("write_flow refuses bad records and stores nothing; good ones land in the table") {
+TEST_CASE("write_flow refuses bad records and stores nothing, good ones land in the table") {
   Fixture fx;
   Client c({"v0"}, options(fx.pins()));
   configure(c);
@@ -199,7 +199,7 @@ TEST_CASE("write_flow refuses bad records and stores nothing; good ones land in 
   CHECK(m["flow_records_refused"] == 7 + 5);
 }
 
-TEST_CASE("pinned flow tables outlive the Client; incompatible pins are discarded, logged") {
+TEST_CASE("pinned flow tables outlive the Client, incompatible pins are discarded, logged") {
   Fixture fx;
   const std::string shared = fx.pins() + "/flows";
   std::uint32_t first_floor = 0;

@@ -197,7 +197,7 @@ TEST_CASE("a probe through a tunnel is encapsulated like client traffic") {
   CHECK(hex(r.out) == hex(as_encapsulated(inner, b)));
 }
 
-TEST_CASE("probes that cannot be sent are dropped and counted; the rest is the host's") {
+TEST_CASE("probes that cannot be sent are dropped and counted, the rest is the host's") {
   auto bs = backends(false, 1);
   NatLab n(false, bs);
 

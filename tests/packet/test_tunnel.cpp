@@ -193,7 +193,7 @@ TEST_CASE("inner UDP without checksum: the outer UDP checksum is 0 too") {
   check_tunnel_frame(r.out, l3_offset(in), false);
 }
 
-TEST_CASE("the inner DSCP is copied outside, ECN is not; the inner packet keeps both") {
+TEST_CASE("the inner DSCP is copied outside, ECN is not, the inner packet keeps both") {
   const bool inner6 = GENERATE(false, true);
   const bool outer6 = GENERATE(false, true);
   CAPTURE(inner6, outer6);

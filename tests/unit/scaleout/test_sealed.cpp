@@ -89,7 +89,7 @@ TEST_CASE("what cannot be a flow-sharing datagram is malformed") {
   CHECK(why == OpenError::malformed);
 }
 
-TEST_CASE("records payloads split back into their records; bad lengths are refused") {
+TEST_CASE("records payloads split back into their records, bad lengths are refused") {
   std::vector<std::uint8_t> p;
   const std::vector<std::uint8_t> a{1, 2, 3}, b(300, 9);
   append_record(p, a);
@@ -105,7 +105,7 @@ TEST_CASE("records payloads split back into their records; bad lengths are refus
   CHECK_FALSE(split_records(std::vector<std::uint8_t>{5}));
 }
 
-TEST_CASE("a key file holds 64 hexadecimal digits; anything else names the file and problem") {
+TEST_CASE("a key file holds 64 hexadecimal digits, anything else names the file and problem") {
   const auto good = temp_key_file("  00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF\n");
   const Key k = load_key(good);
   CHECK(k[0] == 0x00);
