@@ -61,7 +61,7 @@ static __always_inline int xvs_handle(struct xdp_md *ctx, struct xvs_meter *m)
 	if (!m->vip) {
 		/* From a VIP: perhaps the reply to a health-check probe. */
 		if (xvs_maybe_vip(xvs_vip_filter_bit(&p.key.saddr))) {
-			r = xvs_nat_reply(ctx, &p, m);
+			r = xvs_opaque(xvs_nat_reply(ctx, m));
 			if (r != XVS_OK)
 				return r;
 		}
