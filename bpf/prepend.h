@@ -25,8 +25,8 @@
  * too large to verify), for the price of a call. Packet pointers cannot be passed to them:
  * they get the flow key and this, and find the packet again from ctx (xvs_inner_l3). Small,
  * because the stacks of caller and callee count against one limit of 512 bytes. */
-/* The compiler sees a builder's body and may infer the few values it returns, then drop
- * range checks that the verifier, which assumes any value, needs: a caller launders the
+/* The compiler sees a global function's body and may infer the few values it returns, then
+ * drop range checks that the verifier, which assumes any value, needs: a caller launders the
  * result through this. */
 static __always_inline int xvs_opaque(int v)
 {

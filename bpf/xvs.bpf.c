@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
 /* The forwarding program of libxvs (docs/dataplane.md describes the path step by step).
- * Everything is inlined into one function: no BPF-to-BPF calls on the fast path. */
+ * Everything is inlined but the pieces that many paths reach: those are BPF global functions
+ * (prepend.h), which the verifier checks once each (docs/dataplane.md, "The verifier's
+ * work"). On the fast path that is one call, the destination choice (flows.h). */
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
