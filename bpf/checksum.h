@@ -38,12 +38,12 @@ static __always_inline int xvs_ip4_csum_ok(struct iphdr *ip, __u32 hl, void *dat
 	__u32 *w = (__u32 *)ip;
 	__u64 s = (__u64)w[0] + w[1] + w[2] + w[3] + w[4];
 	/* Each exit of the loop below must leave the verifier the same state, or whatever
-	 * follows the check is verified once per header length (half of xvs_xdp's work). So
-	 * the loop ends on a count of its own, which clang cannot turn back into a comparison
-	 * with hl (that would leave another exact hl at each exit), and reads through `opt`,
-	 * ip plus an offset that is 0 but unknown to the verifier: opt's bounds checks then
-	 * widen the proven range of opt alone, not of every packet pointer (ip, the Ethernet
-	 * header) the way checks on w + i do. */
+	 * follows the check is verified once per header length (which doubled the verifier's
+	 * work on xvs_xdp). So the loop ends on a count of its own, which clang cannot turn
+	 * back into a comparison with hl (that would leave another exact hl at each exit), and
+	 * reads through `opt`, ip plus an offset that is 0 but unknown to the verifier: opt's
+	 * bounds checks then widen the proven range of opt alone, not of every packet pointer
+	 * (ip, the Ethernet header) the way checks on w + i do. */
 	__u32 words = hl / 4, zero = hl;
 	__u32 *opt;
 
