@@ -37,18 +37,30 @@ static __always_inline int xvs_ip4_csum_ok(struct iphdr *ip, __u32 hl, void *dat
 {
 	__u32 *w = (__u32 *)ip;
 	__u64 s = (__u64)w[0] + w[1] + w[2] + w[3] + w[4];
+	/* Each exit of the loop below must leave the verifier the same state, or whatever
+	 * follows the check is verified once per header length (which doubled the verifier's
+	 * work on xvs_xdp). So the loop ends on a count of its own, which clang cannot turn
+	 * back into a comparison with hl (that would leave another exact hl at each exit), and
+	 * reads through `opt`, ip plus an offset that is 0 but unknown to the verifier: opt's
+	 * bounds checks then widen the proven range of opt alone, not of every packet pointer
+	 * (ip, the Ethernet header) the way checks on w + i do. */
+	__u32 words = hl / 4, zero = hl;
+	__u32 *opt;
 
+	barrier_var(words);
+	barrier_var(zero);
+	opt = (void *)ip + (zero ^ hl);
 	/* Options: at most 10 more words. A constant trip count keeps the loop verifiable;
 	 * each word is bounds-checked because the verifier cannot relate hl to data_end. */
 	for (__u32 i = 5; i < 15; i++) {
 		/* Opaque to clang, which would otherwise fold the two exits into one count
 		 * derived from data_end that the verifier cannot follow. */
 		asm volatile("" : "+r"(i));
-		if (i * 4 >= hl)
+		if (i >= words)
 			break;
-		if ((void *)(w + i + 1) > data_end)
+		if ((void *)(opt + i + 1) > data_end)
 			return 0;
-		s += w[i];
+		s += opt[i];
 	}
 	return xvs_fold64(s) == 0xffff;
 }

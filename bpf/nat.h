@@ -160,18 +160,23 @@ static __always_inline int xvs_nat_rewrite(struct xvs_pkt *p, const struct xvs_a
 }
 
 /* On the forwarding path, for a packet from a VIP to something that is not a VIP: a reply
- * to a probe goes into the NAT pair; anything else is the host's (XVS_OK). */
-static __always_inline int xvs_nat_reply(struct xdp_md *ctx, struct xvs_pkt *p,
-					 struct xvs_meter *m)
+ * to a probe goes into the NAT pair (the verdict); anything else is the host's (XVS_OK).
+ * A global function (see prepend.h), defined here and included by xvs.bpf.c only: verified
+ * once, not once for each way (IPv4 or IPv6, tagged or not, each IPv4 header length) a packet
+ * reaches it. It parses the packet again from ctx, which only packets from a VIP pay. */
+__noinline int xvs_nat_reply(struct xdp_md *ctx, struct xvs_meter *m)
 {
 	const __u32 zero = 0;
 	struct xvs_settings *s = bpf_map_lookup_elem(&settings, &zero);
 	struct xvs_nat_conn *c;
 	struct ethhdr *eth;
+	struct xvs_pkt pkt;
+	struct xvs_pkt *p = &pkt;
 
-	if (!s || !s->nat_ifindex)
+	if (!m || !s || !s->nat_ifindex)
 		return XVS_OK;
-	if ((p->ipv6 ? xvs_check_ip6(p) : xvs_check_ip4(p)) != XVS_OK || xvs_parse_l4(p) != XVS_OK)
+	if (xvs_parse_l3(ctx, p) != XVS_OK ||
+	    (p->ipv6 ? xvs_check_ip6(p) : xvs_check_ip4(p)) != XVS_OK || xvs_parse_l4(p) != XVS_OK)
 		return XVS_OK;
 	c = bpf_map_lookup_elem(&nat_conns, &p->key);
 	if (!c)
@@ -215,16 +220,20 @@ static __always_inline int xvs_nat_conn_eq(const struct xvs_nat_conn *c,
 
 /* The source port on the wire for a probe: the host's own unless another probe to the same
  * VIP and port already replies to it (other backends share the VIP). The reply entry is
- * claimed atomically (BPF_NOEXIST), so two CPUs cannot take one port for two probes. */
-static __always_inline int xvs_nat_port(const struct xvs_flow_key *probe,
-					struct xvs_flow_key *reply, const struct xvs_nat_conn *back,
-					__u16 *port)
+ * claimed atomically (BPF_NOEXIST), so two CPUs cannot take one port for two probes.
+ * A global function (see prepend.h), defined here and included by xvs.bpf.c only: the
+ * verifier walks its loop of tries one by one, once instead of for every kind of probe. */
+__noinline int xvs_nat_port(const struct xvs_flow_key *probe, struct xvs_flow_key *reply,
+			    const struct xvs_nat_conn *back, __u16 *port)
 {
-	struct xvs_nat_port *known = bpf_map_lookup_elem(&nat_ports, probe);
 	struct xvs_nat_port chosen = {};
+	struct xvs_nat_port *known;
 	struct xvs_nat_conn *c;
 	__u64 h;
 
+	if (!probe || !reply || !back || !port)
+		return 0;
+	known = bpf_map_lookup_elem(&nat_ports, probe);
 	if (known) {
 		reply->dport = known->port;
 		c = bpf_map_lookup_elem(&nat_conns, reply);

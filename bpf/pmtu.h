@@ -96,7 +96,7 @@ static __always_inline int xvs_pmtu(struct xdp_md *ctx, struct xvs_pkt *p,
 	r = p->ipv6 ? xvs_quote6(p) : xvs_quote4(p);
 	if (r != XVS_OK)
 		return xvs_finish(m, r);
-	d = xvs_find_dest(p, s, m, now, 0, &r);
+	d = xvs_dest_of(p, s, m, now, 0, &r);
 	if (!d)
 		return xvs_finish(m, r == XVS_R_ERR_NO_SERVICE ? XVS_R_ERR_ICMP_NO_SERVICE : r);
 	if (d->tunnel != XVS_TUNNEL_NONE) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
 /* The forwarding program of libxvs (docs/dataplane.md describes the path step by step).
- * Everything is inlined into one function: no BPF-to-BPF calls on the fast path. */
+ * Everything is inlined but the pieces that many paths reach: those are BPF global functions
+ * (prepend.h), which the verifier checks once each (docs/dataplane.md, "The verifier's
+ * work"). On the fast path that is one call, the destination choice (flows.h). */
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
@@ -61,7 +63,7 @@ static __always_inline int xvs_handle(struct xdp_md *ctx, struct xvs_meter *m)
 	if (!m->vip) {
 		/* From a VIP: perhaps the reply to a health-check probe. */
 		if (xvs_maybe_vip(xvs_vip_filter_bit(&p.key.saddr))) {
-			r = xvs_nat_reply(ctx, &p, m);
+			r = xvs_opaque(xvs_nat_reply(ctx, m));
 			if (r != XVS_OK)
 				return r;
 		}

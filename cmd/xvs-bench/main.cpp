@@ -17,6 +17,7 @@
 #include "fixture.hpp"
 #include "paths.hpp"
 #include "report.hpp"
+#include "verifier_cost.hpp"
 
 namespace {
 
@@ -85,6 +86,7 @@ int main(int argc, char** argv) {
     measure_paths(net, report);
     if (s.sweep) measure_sweep(net, report);
     measure_control(net, report);
+    measure_verifier(report);
   } catch (const std::exception& e) {
     fmt::print(stderr, "\n{}\n", e.what());
     return 1;

@@ -66,15 +66,6 @@ void configure(Client& client, const std::vector<Path>& wanted) {
                                               d.destination.address));
 }
 
-std::vector<std::uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<std::uint8_t> out((std::istreambuf_iterator<char>(in)),
-                                std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof())
-    throw Error(Errc::invalid_argument, fmt::format("xvs-bench: cannot read {}", path));
-  return out;
-}
-
 // The Client's options for a data plane of s.flows flows per CPU (and s.object, if given).
 Options client_options(const Settings& s) {
   Options options;
@@ -84,6 +75,15 @@ Options client_options(const Settings& s) {
 }
 
 }  // namespace
+
+std::vector<std::uint8_t> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::uint8_t> out((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof())
+    throw Error(Errc::invalid_argument, fmt::format("xvs-bench: cannot read {}", path));
+  return out;
+}
 
 void measure_paths(const Network& net, Report& report) {
   const Settings& s = report.settings;

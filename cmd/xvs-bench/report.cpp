@@ -82,6 +82,21 @@ void print_memory(const Report& r, std::FILE* out) {
   }
 }
 
+void print_verifier(const Report& r, std::FILE* out) {
+  fmt::print(out,
+             "verifier: the kernel's work to load each program of the data plane ({} loads; "
+             "time: median, min, max)\n",
+             r.verifier.front().time_ms.rounds.size());
+  fmt::print(out, "{:<26} {:>15} {:>10} {:>8} {:>6}  {:>8} {:>8} {:>8}\n", "program",
+             "insns processed", "limit", "of limit", "states", "ms", "min", "max");
+  for (const auto& v : r.verifier)
+    fmt::print(out, "{:<26} {:>15} {:>10} {:>7.1f}% {:>6}  {:>8.1f} {:>8.1f} {:>8.1f}\n",
+               "verifier/" + v.program, grouped(v.insns), grouped(v.limit),
+               v.limit ? 100.0 * static_cast<double>(v.insns) / static_cast<double>(v.limit)
+                       : 0.0,
+               grouped(v.total_states), v.time_ms.median, v.time_ms.min, v.time_ms.max);
+}
+
 // The sweep as one table: a row per size, the net ns of each sweep path in a column.
 void print_sweep(const Report& r, std::FILE* out) {
   fmt::print(out,
@@ -206,6 +221,10 @@ void print_table(const Report& r, std::FILE* out) {
     fmt::print(out, "\n");
     print_memory(r, out);
   }
+  if (!r.verifier.empty()) {
+    fmt::print(out, "\n");
+    print_verifier(r, out);
+  }
 }
 
 void print_json(const Report& r, std::FILE* out) {
@@ -265,6 +284,14 @@ void print_json(const Report& r, std::FILE* out) {
                            {"total_bytes", m.total()},
                            {"maps", maps}});
   }
+  j["verifier"] = nlohmann::json::array();
+  for (const auto& v : r.verifier)
+    j["verifier"].push_back({{"program", v.program},
+                             {"insns_processed", v.insns},
+                             {"insn_limit", v.limit},
+                             {"total_states", v.total_states},
+                             {"peak_states", v.peak_states},
+                             {"time_ms", to_json(v.time_ms)}});
   // Infinite or NaN figures (none expected) become null rather than invalid JSON.
   fmt::print(out, "{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 }

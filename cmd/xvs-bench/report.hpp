@@ -74,6 +74,14 @@ struct MemoryCase {
   }
 };
 
+struct VerifierCost {            // one program of the measured data-plane object
+  std::string program;
+  std::uint64_t insns = 0;       // instructions the verifier processed
+  std::uint64_t limit = 0;       // the kernel's limit on them: past it the load fails
+  std::uint64_t total_states = 0, peak_states = 0;
+  Summary time_ms;               // verification time, one value per load
+};
+
 struct Machine {
   int nproc = 0;
   std::string kernel, cpu_model;
@@ -89,6 +97,7 @@ struct Report {
   std::vector<SweepPoint> sweep;
   std::vector<Figure> control;
   std::vector<MemoryCase> memory;
+  std::vector<VerifierCost> verifier;
 
   bool failed() const {
     for (const auto& p : paths)
