@@ -91,8 +91,7 @@ static __always_inline struct xvs_dest *xvs_flow_dest(struct xvs_pkt *p,
 	}
 	if (!d)
 		return NULL;
-	m->svc = d->service;
-	m->dest = idx;
+	m->slot = XVS_COUNTERS_DEST(idx);
 	return d;
 }
 
@@ -143,8 +142,7 @@ static __always_inline struct xvs_dest *xvs_find_dest(struct xvs_pkt *p,
 		*reason = XVS_R_ERR_NO_SERVICE;
 		return NULL;
 	}
-	m->svc = svc->index;
-	m->dest = 0;
+	m->slot = XVS_COUNTERS_SERVICE(svc->index);
 	if (!svc->backends) {
 		*reason = XVS_R_ERR_NO_BACKEND;
 		return NULL;
@@ -156,7 +154,7 @@ static __always_inline struct xvs_dest *xvs_find_dest(struct xvs_pkt *p,
 		*reason = XVS_R_ERR_NO_BACKEND;
 		return NULL;
 	}
-	m->dest = idx;
+	m->slot = XVS_COUNTERS_DEST(idx);
 	if (learn && xvs_creates_flow(p)) {
 		xvs_remember_flow(p, s, &slot, d, idx, now);
 		m->new_flow = 1;

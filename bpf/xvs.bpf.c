@@ -50,6 +50,7 @@ static __always_inline int xvs_handle(struct xdp_md *ctx, struct xvs_meter *m)
 	struct xvs_settings *s;
 	struct xvs_dest *d;
 	struct xvs_pkt p;
+	__u32 vip;
 	__u64 now;
 	int r;
 
@@ -57,8 +58,8 @@ static __always_inline int xvs_handle(struct xdp_md *ctx, struct xvs_meter *m)
 	if (r != XVS_OK)
 		return xvs_finish(m, r);
 	/* Most of a host's traffic leaves here, after one bit test, without a clock read. */
-	m->vip = xvs_find_vip(&p.key.daddr);
-	if (!m->vip) {
+	vip = xvs_find_vip(&p.key.daddr);
+	if (!vip) {
 		/* From a VIP: perhaps the reply to a health-check probe. */
 		if (xvs_maybe_vip(xvs_vip_filter_bit(&p.key.saddr))) {
 			r = xvs_nat_reply(ctx, &p, m);
@@ -67,6 +68,7 @@ static __always_inline int xvs_handle(struct xdp_md *ctx, struct xvs_meter *m)
 		}
 		return xvs_finish(m, XVS_R_NOT_A_VIP);
 	}
+	m->slot = XVS_COUNTERS_VIP(vip);
 
 	s = bpf_map_lookup_elem(&settings, &zero);
 	if (!s)
