@@ -36,8 +36,14 @@ xvs_counters CounterLevels::total(std::uint32_t slot) const {
   const auto it = levels_.find(slot);
   if (it == levels_.end()) return sum;
   sum += it->second.kept;
-  for (std::uint32_t child : it->second.children) sum += read(child);
+  for (std::uint32_t child : it->second.children) sum += since_linked(child);
   return sum;
+}
+
+xvs_counters CounterLevels::since_linked(std::uint32_t child) const {
+  xvs_counters c = read(child);
+  c -= levels_.at(child).linked_at;
+  return c;
 }
 
 xvs_counters CounterLevels::read(std::uint32_t slot) const {
@@ -49,7 +55,7 @@ xvs_counters CounterLevels::read(std::uint32_t slot) const {
 void CounterLevels::leave_parent(std::uint32_t slot) {
   Level& l = levels_[slot];
   if (l.parent == kNone) return;
-  const xvs_counters c = read(slot);
+  const xvs_counters c = since_linked(slot);
   Level& parent = levels_[l.parent];
   parent.kept += c;
   parent.children.erase(slot);
@@ -59,8 +65,11 @@ void CounterLevels::leave_parent(std::uint32_t slot) {
 void CounterLevels::link(std::uint32_t child, std::uint32_t parent) {
   if (levels_[child].parent == parent) return;
   leave_parent(child);
+  const xvs_counters at = read(child);
   levels_[parent].children.insert(child);
-  levels_[child].parent = parent;
+  Level& l = levels_[child];
+  l.parent = parent;
+  l.linked_at = at;
 }
 
 void CounterLevels::reset(std::uint32_t slot) {
@@ -69,9 +78,11 @@ void CounterLevels::reset(std::uint32_t slot) {
   if (l.parent != kNone) {
     xvs_counters c = t;
     c -= l.zero;
+    c -= l.linked_at;
     levels_[l.parent].kept += c;
   }
   l.zero = t;
+  l.linked_at = {};
 }
 
 }  // namespace xvs::detail

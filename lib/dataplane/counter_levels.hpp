@@ -3,8 +3,9 @@
 // that counts each packet once, in the most specific slot it reached (bpf/counters.h): one
 // slot written per packet instead of four, the levels added up here when they are read.
 //
-// A level reads as its own slot, plus the levels linked below it, plus what slots that left
-// it (reset, or linked elsewhere) had counted, minus what it read at its own last reset. So
+// A level reads as its own slot, plus what the levels linked below it counted since they were
+// linked, plus what slots that left it (reset, or linked elsewhere) had counted there, minus
+// what it read at its own last reset. So
 // a level never goes backwards while destinations, services and VIPs come and go and their
 // slots are reused: a slot that is reset or moves to another parent leaves its count with
 // the parent it had.
@@ -35,7 +36,7 @@ public:
   explicit CounterLevels(ReadSlot read) : read_(std::move(read)) {}
 
   // `child` counts into `parent` from now on (nothing when it already does). A child that
-  // counted into another parent leaves its count there.
+  // counted into another parent leaves its count there; its own reading goes on.
   void link(std::uint32_t child, std::uint32_t parent);
   // The level of `slot` reads 0 from now on; its parent keeps what it had counted.
   void reset(std::uint32_t slot);
@@ -47,10 +48,12 @@ private:
   struct Level {
     std::uint32_t parent = kNone;
     std::set<std::uint32_t> children;
-    xvs_counters kept{};  // what children counted here before a reset or a move
-    xvs_counters zero{};  // total() at the last reset
+    xvs_counters kept{};       // what children counted here before a reset or a move
+    xvs_counters zero{};       // total() at the last reset
+    xvs_counters linked_at{};  // read() when linked to its parent
   };
   xvs_counters total(std::uint32_t slot) const;  // read() + zero: never goes backwards
+  xvs_counters since_linked(std::uint32_t child) const;  // what it adds to its parent
   void leave_parent(std::uint32_t slot);
 
   ReadSlot read_;
