@@ -8,6 +8,7 @@
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
 #include "abi.h"
+#include "ablation.h"
 #include "counters.h"
 #include "flow_table.h"
 #include "hash.h"
@@ -130,6 +131,10 @@ static __always_inline struct xvs_dest *xvs_find_dest(struct xvs_pkt *p,
 	__u32 idx;
 
 	d = xvs_flow_dest(p, s, m, now, learn, &slot);
+	if (XVS_STOP_AT(d ? 4 : 5)) {
+		*reason = XVS_R_FORWARDED;
+		return NULL;
+	}
 	if (d)
 		return d;
 
@@ -155,9 +160,17 @@ static __always_inline struct xvs_dest *xvs_find_dest(struct xvs_pkt *p,
 		return NULL;
 	}
 	m->slot = XVS_COUNTERS_DEST(idx);
+	if (XVS_STOP_AT(6)) {
+		*reason = XVS_R_FORWARDED;
+		return NULL;
+	}
 	if (learn && xvs_creates_flow(p)) {
 		xvs_remember_flow(p, s, &slot, d, idx, now);
 		m->new_flow = 1;
+	}
+	if (XVS_STOP_AT(7)) {
+		*reason = XVS_R_FORWARDED;
+		return NULL;
 	}
 	return d;
 }
