@@ -56,7 +56,7 @@ std::vector<int> interface_indexes(const std::vector<std::string>& names) {
   return out;
 }
 
-// The pair's MTU leaves room for the largest tunnel overhead (IPv6 + UDP + GUE) on the
+// The probes' MTU leaves room for the largest tunnel overhead (IPv6 + UDP + GUE) on the
 // smallest attached interface, so that a probe always fits.
 std::uint32_t nat_mtu(const NetSnapshot& net, const std::vector<int>& attached) {
   constexpr std::uint32_t kOverhead = 64, kMinimum = 1280;
@@ -128,9 +128,8 @@ Client::Impl::Impl(std::vector<std::string> interfaces, Options options)
   paths_.config.ipv6_vlans = options_.ipv6_vlans;
   paths_.config.routes = options_.routes;
   paths_.net = tracker_.snapshot();
-  nat_ns_.emplace(nat_mtu(paths_.net, paths_.attached));
-  nat_ns_->attach(dp_.program_fd("xvs_nat"), dp_.program_fd("xvs_nat_reflect"),
-                  options_.driver_mode);
+  nat_ns_.emplace(nat_mtu(paths_.net, paths_.attached), options_.driver_mode);
+  nat_ns_->attach(dp_.program_fd("xvs_nat"), dp_.program_fd("xvs_nat_reflect"));
   write_settings();
   for (std::size_t i = 0; i < paths_.attached.size(); i++) {
     if (i > 0 && options_.interface_init_delay > 0)

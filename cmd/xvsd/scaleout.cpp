@@ -122,8 +122,7 @@ Status ScaleOut::add_status(Status s) const {
   if (share_) s.share = share_->status();
   if (announcer_) {
     const auto a = announcer_->state();
-    s.routes_announced = a.in_sync && !a.held && !a.announced.empty();
-    s.routes_error = a.error;
+    s.routes = {true, a.held, a.in_sync, a.announced, a.error};
   }
   return s;
 }

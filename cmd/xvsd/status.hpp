@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,15 @@ struct VipStatus {
   xvs::VIP data;
 };
 
+// Route health injection (cmd/xvsd/rhi): what BIRD was last given to announce.
+struct RouteStatus {
+  bool enabled = false;              // a `bird:` section (or --bird-*) is configured
+  bool held = true;                  // still waiting for the peers / `learn` after start
+  bool in_sync = false;              // BIRD's configuration reflects `announced`
+  std::set<xvs::IPAddr> announced;   // the VIPs BIRD accepted to announce
+  std::string error;                 // the latest failure (e.g. BIRD not running); empty after a success
+};
+
 struct Status {
   std::uint64_t taken_ms = 0;        // when this snapshot was taken (ms since epoch)
   std::uint64_t started_ms = 0;      // when the daemon started
@@ -63,8 +73,7 @@ struct Status {
   xvs::Info info;
   std::vector<VipStatus> vips;
   flowshare::Status share;           // filled in by main when flow sharing is configured
-  bool routes_announced = false;     // route health injection: BIRD has our routes
-  std::string routes_error;          // why not, when it should (e.g. BIRD not running)
+  RouteStatus routes;                // filled in by main when BIRD announces the VIPs
 };
 
 // Outcome of a reload request: accepted, or rejected with the message naming file, line and

@@ -45,13 +45,8 @@ int run(const balancer::Settings& s, const sigset_t& stop) {
   // After the services exist: records about them are refused before.
   std::unique_ptr<flowshare::FlowShare> exchange;
   if (s.flow_port) {
-    // Our address as the peers see it: the interface prefix of the peers' family.
-    const bool v4 = s.peers.front().is4();
-    const auto self = s.prefix.addr().is4() == v4 ? s.prefix.addr()
-                      : s.other_prefix            ? s.other_prefix->addr()
-                                                  : xvs::IPAddr{};
     exchange = std::make_unique<flowshare::FlowShare>(
-        client, flowshare::Settings{.self = self,
+        client, flowshare::Settings{.self = s.share_self,
                                       .peers = s.peers,
                                       .port = s.flow_port,
                                       .key = flowshare::load_key(s.flow_key)});

@@ -59,21 +59,46 @@ std::vector<xvs::IPAddr> own_addresses() {
   return out;
 }
 
+bool has(const std::vector<xvs::IPAddr>& list, const xvs::IPAddr& a) {
+  return std::find(list.begin(), list.end(), a) != list.end();
+}
+
+// This host's address in a VLAN prefix, read as the Client reads it (docs/api.md, "VLANs"):
+// the prefix's own address when it is one of ours, else (it names the router, or the host
+// part is zero) our address inside the prefix; unspecified when we have none there.
+xvs::IPAddr own_address_in(const xvs::Prefix& prefix, const std::vector<xvs::IPAddr>& own) {
+  if (has(own, prefix.addr())) return prefix.addr();
+  for (const auto& a : own)
+    if (prefix.contains(a)) return a;
+  return {};
+}
+
 // A peer receives our flow records: one other balancer, never ourselves (we would feed our
-// own records back) nor a group address (anyone on it could read them).
-void check_peers(const Settings& s) {
-  std::vector<xvs::IPAddr> own = own_addresses();
-  own.push_back(s.prefix.addr());
-  if (s.other_prefix) own.push_back(s.other_prefix->addr());
-  own.insert(own.end(), s.vips.begin(), s.vips.end());
+// own records back), the VLAN's router, nor a group address (anyone on it could read them).
+// Sets s.share_self, our address in the peers' family as they see it.
+void check_peers(Settings& s) {
+  if (s.peers.empty()) return;
+  const std::vector<xvs::IPAddr> own = own_addresses();
   for (const auto& p : s.peers) {
     const auto& b = p.bytes();
     const bool broadcast = p.is4() && b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255;
     if (p.is_unspecified() || p.is_multicast() || broadcast || p.is_loopback())
       throw CLI::ValidationError("--peer", p.to_string() + " is not the unicast address of a peer");
-    if (std::find(own.begin(), own.end(), p) != own.end())
-      throw CLI::ValidationError("--peer", p.to_string() + " is this host's own address");
+    if (has(own, p)) throw CLI::ValidationError("--peer", p.to_string() + " is this host's own address");
+    if (has(s.vips, p))
+      throw CLI::ValidationError("--peer", p.to_string() + " is a VIP of this balancer");
+    for (const auto& prefix : {std::optional{s.prefix}, s.other_prefix})
+      if (prefix && prefix->addr() == p)
+        throw CLI::ValidationError("--peer", p.to_string() + " is VLAN 1's router (given in " +
+                                                 prefix->to_string() + "), not a balancer");
   }
+  const bool v4 = s.peers.front().is4();
+  for (const auto& prefix : {std::optional{s.prefix}, s.other_prefix})
+    if (prefix && prefix->addr().is4() == v4) s.share_self = own_address_in(*prefix, own);
+  if (!s.share_self.valid())
+    throw CLI::ValidationError("--peer", "this host has no " + std::string(v4 ? "IPv4" : "IPv6") +
+                                             " address in the VLAN 1 prefix of the peers' family "
+                                             "to share flows from");
 }
 
 }  // namespace

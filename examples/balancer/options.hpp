@@ -13,7 +13,7 @@ namespace balancer {
 // Everything the command line says, already validated.
 struct Settings {
   std::string interface;
-  xvs::Prefix prefix;                      // our address on the interface: VLAN 1
+  xvs::Prefix prefix;                      // VLAN 1: our address or its router, with the prefix
   std::optional<xvs::Prefix> other_prefix; // -P: VLAN 1 of the other address family
   std::vector<xvs::IPAddr> vips;           // <vip> first, then each -v
   std::vector<std::uint16_t> ports;        // each -p, or 80
@@ -26,6 +26,7 @@ struct Settings {
   bool native = false;
   unsigned interval = 1;                   // seconds between statistics
   std::vector<xvs::IPAddr> peers;          // --peer: balancers to send our flows to
+  xvs::IPAddr share_self;                  // our address as the peers see it (with --peer)
   std::uint16_t flow_port = 0;             // --flow-port: UDP port of flow sharing; 0 = off
   std::string flow_key;                    // --flow-key: file with the peers' shared key
   std::string pin_path;                    // --pin: Options::pin_path

@@ -30,6 +30,13 @@
 namespace xvs::detail {
 namespace {
 
+// With generic XDP a backend's reply reaches the data plane after GRO, merged into one frame
+// of up to 64 KiB, and the veth drops a frame redirected into it beyond its MTU: the pair's
+// links then take the largest MTU, and what the host sends is sized by the routes' MTU
+// instead. Native XDP sees each frame as the backend sent it (sized by the probe's MSS) and
+// refuses a veth whose MTU exceeds a page, so there the links keep the probes' MTU.
+constexpr std::uint32_t kGenericPairMtu = 65535;
+
 IPAddr v4(std::uint32_t host_order) {
   return IPAddr::v4({static_cast<std::uint8_t>(host_order >> 24),
                      static_cast<std::uint8_t>(host_order >> 16),
@@ -117,9 +124,9 @@ IPAddr nat_host_address(bool ipv6) {
   return ipv6 ? v6(XVS_NAT6_HOST_WORD2, 1) : v4(XVS_NAT4_HOST);
 }
 
-NatNamespace::NatNamespace(std::uint32_t mtu) {
+NatNamespace::NatNamespace(std::uint32_t probe_mtu, bool native) : native_(native) {
   try {
-    create(mtu);
+    create(probe_mtu);
   } catch (...) {
     remove();
     throw;
@@ -128,7 +135,7 @@ NatNamespace::NatNamespace(std::uint32_t mtu) {
 
 NatNamespace::~NatNamespace() { remove(); }
 
-void NatNamespace::create(std::uint32_t mtu) {
+void NatNamespace::create(std::uint32_t probe_mtu) {
   claim_ = claim_pair();  // before anything of a live owner's could be touched
   on_thread([this] {
     if (unshare(CLONE_NEWNET) != 0) throw_system("creating the NAT namespace", errno);
@@ -142,7 +149,8 @@ void NatNamespace::create(std::uint32_t mtu) {
   for (int attempt = 0;; attempt++) {
     rtnl.delete_link(kNatHostLink);
     try {
-      rtnl.add_veth(kNatHostLink, kNatHostMac, kNatPeerLink, kNatPeerMac, netns_, mtu);
+      rtnl.add_veth(kNatHostLink, kNatHostMac, kNatPeerLink, kNatPeerMac, netns_,
+                     native_ ? probe_mtu : kGenericPairMtu);
       created_ = true;
       break;
     } catch (const Error&) {
@@ -165,19 +173,19 @@ void NatNamespace::create(std::uint32_t mtu) {
   }
   rtnl.set_up(ifindex_);
   // Routes need the link up; the connected routes of the addresses come with it.
-  rtnl.add_route(Prefix(v4(XVS_NAT4_NET), 16), peer_address(false), ifindex_);
-  if (ipv6_) rtnl.add_route(Prefix(v6(0, 0), 64), peer_address(true), ifindex_);
+  rtnl.add_route(Prefix(v4(XVS_NAT4_NET), 16), peer_address(false), ifindex_, probe_mtu);
+  if (ipv6_) rtnl.add_route(Prefix(v6(0, 0), 64), peer_address(true), ifindex_, probe_mtu);
   on_thread([this] {
     enter(netns_);
     Rtnl().set_up(interface_index(kNatPeerLink));
   });
 }
 
-void NatNamespace::attach(int host_prog, int peer_prog, bool native) {
-  attach_xdp(host_prog, ifindex_, native);
+void NatNamespace::attach(int host_prog, int peer_prog) {
+  attach_xdp(host_prog, ifindex_, native_);
   on_thread([&] {
     enter(netns_);
-    attach_xdp(peer_prog, interface_index(kNatPeerLink), native);
+    attach_xdp(peer_prog, interface_index(kNatPeerLink), native_);
   });
 }
 

@@ -31,11 +31,12 @@ IPAddr nat_host_address(bool ipv6);                  // 198.18.255.253, 2001:2:0
 class NatNamespace {
 public:
   // Creates the namespace and the pair (links up, addresses, routes to the NAT addresses),
-  // first deleting a pair a killed process left behind. `mtu` is the pair's: small enough
-  // that a probe fits into any tunnel. Throws Error{Errc::in_use} when a live Client of this
-  // network namespace owns the pair (kNatClaim), else Error{Errc::system}; leaves nothing
-  // behind then.
-  explicit NatNamespace(std::uint32_t mtu);
+  // first deleting a pair a killed process left behind. `probe_mtu` is the routes' MTU, so
+  // the largest packet a probe sends: small enough to fit into any tunnel. `native`: the
+  // programs will be attached in driver mode. Throws Error{Errc::in_use} when a live Client
+  // of this network namespace owns the pair (kNatClaim), else Error{Errc::system}; leaves
+  // nothing behind then.
+  NatNamespace(std::uint32_t probe_mtu, bool native);
   ~NatNamespace();
   NatNamespace(const NatNamespace&) = delete;
   NatNamespace& operator=(const NatNamespace&) = delete;
@@ -43,15 +44,16 @@ public:
   int ifindex() const noexcept { return ifindex_; }  // the host end
   bool ipv6() const noexcept { return ipv6_; }       // false when the host has IPv6 off
   // Attaches the probe program to the host end and the reflector to the peer.
-  void attach(int host_prog, int peer_prog, bool native);
+  void attach(int host_prog, int peer_prog);
 
 private:
-  void create(std::uint32_t mtu);
+  void create(std::uint32_t probe_mtu);
   void remove() noexcept;
 
   int claim_ = -1;   // bound to kNatClaim while we own the pair
   int netns_ = -1;   // the peer's namespace
   int ifindex_ = 0;  // the host end's
+  bool native_ = false;
   bool created_ = false;
   bool ipv6_ = false;
 };

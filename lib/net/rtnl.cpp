@@ -163,7 +163,7 @@ void Rtnl::add_neighbour(int ifindex, const IPAddr& ip, const MAC& mac) {
   must(nlh, fmt::format("adding neighbour {} on link {}", ip, ifindex));
 }
 
-void Rtnl::add_route(const Prefix& dst, const IPAddr& gateway, int ifindex) {
+void Rtnl::add_route(const Prefix& dst, const IPAddr& gateway, int ifindex, std::uint32_t mtu) {
   Buffer buf;
   nlmsghdr* nlh = start(buf, RTM_NEWROUTE, kCreate);
   auto* rt = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
@@ -176,6 +176,11 @@ void Rtnl::add_route(const Prefix& dst, const IPAddr& gateway, int ifindex) {
   put_ip(nlh, RTA_DST, dst.addr());
   put_ip(nlh, RTA_GATEWAY, gateway);
   mnl_attr_put_u32(nlh, RTA_OIF, static_cast<std::uint32_t>(ifindex));
+  if (mtu != 0) {
+    nlattr* metrics = mnl_attr_nest_start(nlh, RTA_METRICS);
+    mnl_attr_put_u32(nlh, RTAX_MTU, mtu);
+    mnl_attr_nest_end(nlh, metrics);
+  }
   must(nlh, fmt::format("adding route {} via {}", dst, gateway));
 }
 

@@ -33,7 +33,9 @@ public:
   void set_up(int ifindex);
   void add_address(int ifindex, const Prefix& prefix);  // IPv6: without duplicate detection
   void add_neighbour(int ifindex, const IPAddr& ip, const MAC& mac);  // permanent
-  void add_route(const Prefix& dst, const IPAddr& gateway, int ifindex);
+  // mtu != 0: the route's MTU metric, which the stack uses for the path's segment size and
+  // fragmentation instead of the link's.
+  void add_route(const Prefix& dst, const IPAddr& gateway, int ifindex, std::uint32_t mtu = 0);
 
 private:
   // Returns 0 or the kernel's (positive) errno.

@@ -39,13 +39,25 @@ expect 2 "not the unicast address of a peer" --flow-port 7000 --flow-key /dev/nu
 expect 2 "not the unicast address of a peer" --flow-port 7000 --flow-key /dev/null --peer ff02::1 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
 expect 2 "not the unicast address of a peer" --flow-port 7000 --flow-key /dev/null --peer 255.255.255.255 eth0 10.0.0.2/24 192.0.2.1 \
   10.0.0.11
-expect 2 "own address" --flow-port 7000 --flow-key /dev/null --peer 10.0.0.2 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
-expect 2 "own address" --flow-port 7000 --flow-key /dev/null --peer 192.0.2.1 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
+# 10.0.0.2 is not an address of this host: 10.0.0.2/24 names VLAN 1's router (docs/api.md).
+expect 2 "VLAN 1's router" --flow-port 7000 --flow-key /dev/null --peer 10.0.0.2 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
+expect 2 "a VIP of this balancer" --flow-port 7000 --flow-key /dev/null --peer 192.0.2.1 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
+expect 2 "no IPv6 address" --flow-port 7000 --flow-key /dev/null --peer 2001:db8::3 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
 # Flows from the network are only taken when sealed with the shared key (docs/scale-out.md).
 expect 2 "requires --flow-key" --flow-port 7000 --peer 10.0.0.3 eth0 10.0.0.2/24 192.0.2.1 10.0.0.11
 pass "bad arguments: exit 2 with a message naming them"
 
 net_up 1
+# In the balancer's namespace $NET_LB4 is its own address, with or without the prefix naming
+# the router.
+for prefix in "$NET_LB4/24" "${NET_LB4%.*}.254/24"; do
+  status=0
+  out=$(nsx lb timeout 20 "$balancer" --flow-port 7000 --flow-key /dev/null --peer "$NET_LB4" \
+    eth0 "$prefix" "$NET_VIP4" "$(net_b4 1)" 2>&1) || status=$?
+  ((status == 2)) && grep -q "own address" <<<"$out" ||
+    fail "--peer $NET_LB4 (own address) with prefix $prefix: exit $status: $out"
+done
+pass "--peer: this host's own address is refused, whichever VLAN form the prefix takes"
 missing="nosuch$$"
 status=0
 out=$(nsx lb timeout 20 "$balancer" "$missing" "$NET_LB4/24" "$NET_VIP4" "$(net_b4 1)" 2>&1) ||

@@ -79,6 +79,13 @@ for family in 4 6; do
     fail "IPv$family: xvsnat0 lacks its documented addresses: $info"
   checks "$family" $((40000 + family))
   pass "IPv$family: 14 health checks through ${NATS[*]} answered by the right backend"
+  # A reply of many segments (merged by GRO before generic XDP) reaches the checker whole.
+  url="http://${NATS[0]}/bytes/300000"
+  [[ ${NATS[0]} != *:* ]] || url="http://[${NATS[0]}]/bytes/300000"
+  size=$(nsx lb curl -gsS --noproxy '*' --max-time 10 -o /dev/null -w '%{size_download}' "$url") ||
+    fail "IPv$family: a 300,000-byte page through ${NATS[0]} did not arrive (got ${size:-0} bytes)"
+  ((size == 300000)) || fail "IPv$family: the 300,000-byte page arrived as $size bytes"
+  pass "IPv$family: a 300,000-byte page arrived whole through ${NATS[0]}"
 
   # SIGKILL: the pair goes with the process's namespace; a new balancer starts at once.
   kill -KILL "$PID"

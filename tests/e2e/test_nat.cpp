@@ -99,7 +99,10 @@ TEST_CASE("the NAT pair lives as long as the client, with the documented address
   {
     Client c({"v0"}, xvs::test::small_options());
     CHECK(host_end_ready());
-    CHECK(shell("ip -o link show dev xvsnat0 | grep -q 'mtu 1436 xdpgeneric'"));
+    // Generic XDP: the links take GRO-merged replies, the routes size the probes.
+    CHECK(shell("ip -o link show dev xvsnat0 | grep -q 'mtu 65535 xdpgeneric'"));
+    CHECK(shell("ip route show dev xvsnat0 | grep -q '^198.18.0.0/16 via 198.18.255.254 .*mtu 1436'"));
+    CHECK(shell("ip -6 route show dev xvsnat0 | grep -q '^2001:2::/64 via 2001:2:0:ffff::2 .*mtu 1436'"));
     const Info info = c.info();
     CHECK(info.ipv4 == IPAddr::parse("198.18.255.253"));
     CHECK(info.ipv6 == IPAddr::parse("2001:2:0:ffff::1"));

@@ -182,3 +182,24 @@ TEST_CASE("metrics: flow sharing, when configured, with every rejected datagram 
                        "xvsd_flow_sharing_rejected_datagrams_total{reason=\"replayed\"} 13\n"));
   CHECK_THAT(text, Catch::Contains("xvsd_flow_sharing_peer_alive{peer=\"10.0.0.3\"} 1\n"));
 }
+
+TEST_CASE("metrics: route health injection, when configured, with each VIP's announcement") {
+  auto st = xvsd::test::sample_status();
+  CHECK_THAT(render_metrics(st), !Catch::Contains("xvsd_routes") &&
+                                     !Catch::Contains("xvsd_vip_announced"));
+  REQUIRE(!st.vips.empty());
+  st.routes.enabled = true;
+  st.routes.held = false;
+  st.routes.in_sync = false;
+  st.routes.error = "BIRD is not running";
+  st.routes.announced = {st.vips.front().address};
+  const auto text = render_metrics(st);
+  CHECK_THAT(text, Catch::Contains("xvsd_routes_held 0\n"));
+  CHECK_THAT(text, Catch::Contains("xvsd_routes_in_sync 0\n"));
+  CHECK_THAT(text, Catch::Contains("xvsd_routes_error 1\n"));
+  CHECK_THAT(text, Catch::Contains("xvsd_vip_announced{vip=\"" +
+                                   st.vips.front().address.to_string() + "\"} 1\n"));
+  for (std::size_t i = 1; i < st.vips.size(); ++i)
+    CHECK_THAT(text, Catch::Contains("xvsd_vip_announced{vip=\"" +
+                                     st.vips[i].address.to_string() + "\"} 0\n"));
+}

@@ -162,3 +162,17 @@ TEST_CASE("status.json: flow sharing, when configured") {
   CHECK(j.at("peers").at(0).at("address") == "10.0.0.3");
   CHECK(j.at("peers").at(0).at("alive") == false);
 }
+
+TEST_CASE("status.json: route health injection, when configured") {
+  auto st = xvsd::test::sample_status();
+  CHECK_FALSE(xvsd::web::status_json(st).contains("routes"));
+  st.routes.enabled = true;
+  st.routes.held = false;
+  st.routes.in_sync = true;
+  st.routes.announced = {xvs::IPAddr::parse("192.0.2.10"), xvs::IPAddr::parse("2001:db8::1")};
+  const auto j = xvsd::web::status_json(st).at("routes");
+  CHECK(j.at("held") == false);
+  CHECK(j.at("in_sync") == true);
+  CHECK(j.at("announced") == nlohmann::json::array({"192.0.2.10", "2001:db8::1"}));
+  CHECK(j.at("error") == "");
+}

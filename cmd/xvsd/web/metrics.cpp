@@ -94,6 +94,24 @@ constexpr Family kShareRefused{"xvsd_flow_sharing_refused_records_total", "count
 constexpr Family kSharePeerAlive{"xvsd_flow_sharing_peer_alive", "gauge",
                                  "1 when the peer was heard from recently."};
 
+std::uint64_t flag(bool b) { return b ? 1 : 0; }
+
+// Route health injection (cmd/xvsd/rhi), exported when BIRD announces the VIPs.
+constexpr Family kRoutesHeld{"xvsd_routes_held", "gauge",
+                             "1 while announcing waits for the peers and `learn` after start."};
+constexpr Family kRoutesInSync{"xvsd_routes_in_sync", "gauge",
+                               "1 when BIRD's configuration holds the routes xvsd wants."};
+constexpr Family kRoutesError{"xvsd_routes_error", "gauge",
+                              "1 when the latest hand-over of the routes to BIRD failed."};
+constexpr Family kVipAnnounced{"xvsd_vip_announced", "gauge",
+                               "1 when BIRD accepted the VIP's route to announce."};
+
+void add_routes(Exposition& out, const RouteStatus& r) {
+  out.add(kRoutesHeld, {}, flag(r.held));
+  out.add(kRoutesInSync, {}, flag(r.in_sync));
+  out.add(kRoutesError, {}, flag(!r.error.empty()));
+}
+
 void add_flow_sharing(Exposition& out, const flowshare::Status& s) {
   out.add(kShareSent, {}, s.sent);
   out.add(kShareSendErrors, {}, s.send_errors);
@@ -117,8 +135,6 @@ bool exported_elsewhere(const std::string& key) {
   return key == "packets" || key == "octets" || key == "flows" || key == "current" ||
          key == "latency_ns";
 }
-
-std::uint64_t flag(bool b) { return b ? 1 : 0; }
 
 double seconds(std::uint64_t ms) { return static_cast<double>(ms) / 1000.0; }
 
@@ -165,10 +181,13 @@ std::string render_metrics(const Status& status) {
   out.add(kLatency, {}, status.info.latency);
   add_level(out, kGlobal, {}, status.info.stats, status.info.metrics);
   if (status.share.enabled) add_flow_sharing(out, status.share);
+  if (status.routes.enabled) add_routes(out, status.routes);
 
   for (const auto& vip : status.vips) {
     const Labels vip_labels{{"vip", vip.address.to_string()}};
     out.add(kVipHealthy, vip_labels, flag(vip.healthy));
+    if (status.routes.enabled)
+      out.add(kVipAnnounced, vip_labels, flag(status.routes.announced.contains(vip.address)));
     add_level(out, kVip, vip_labels, vip.data.stats, vip.data.metrics);
     for (const auto& svc : vip.services) {
       Labels labels = vip_labels;

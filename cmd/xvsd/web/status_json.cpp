@@ -89,6 +89,12 @@ json flow_sharing_json(const flowshare::Status& s) {
           {"peers", peers}};
 }
 
+json routes_json(const RouteStatus& r) {
+  json announced = json::array();
+  for (const auto& a : r.announced) announced.push_back(a.to_string());
+  return {{"held", r.held}, {"in_sync", r.in_sync}, {"announced", announced}, {"error", r.error}};
+}
+
 }  // namespace
 
 json status_json(const Status& st) {
@@ -107,6 +113,7 @@ json status_json(const Status& st) {
                              {"ipv6", st.info.ipv6.to_string()}}}}},
           {"vips", vips}};
   if (st.share.enabled) out["flow_sharing"] = flow_sharing_json(st.share);  // when configured
+  if (st.routes.enabled) out["routes"] = routes_json(st.routes);
   return out;
 }
 

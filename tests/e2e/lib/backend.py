@@ -19,7 +19,12 @@ NAME = sys.argv[1]
 
 class Http(BaseHTTPRequestHandler):
     def do_GET(self):
-        body = (NAME + "\n").encode()
+        # /bytes/N: N bytes (a page larger than a few segments), else the backend's name.
+        parts = self.path.split("/")
+        if len(parts) == 3 and parts[1] == "bytes" and parts[2].isdigit():
+            body = b"x" * min(int(parts[2]), 1 << 24)
+        else:
+            body = (NAME + "\n").encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
