@@ -135,7 +135,7 @@ struct xvs_dest {
 	xvs_u16 vlan;        /* VLAN ID written into an existing 802.1Q tag */
 	xvs_u16 mtu;         /* egress MTU */
 	xvs_u32 ifindex;     /* egress interface */
-	xvs_u32 service;     /* counter slot of the owning service */
+	xvs_u32 service;     /* the owning service's slot: its counters add this one's */
 	xvs_u32 generation;  /* bumped when the index is reused; flows remember it */
 	xvs_u8 tunnel;       /* enum xvs_tunnel */
 	xvs_u8 flags;        /* enum xvs_dest_flags */

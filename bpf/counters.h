@@ -62,9 +62,9 @@ static __always_inline void xvs_count(__u32 slot, const struct xvs_meter *m, int
 
 /* Counts a packet to a VIP once, in the most specific slot it reached (m->slot): its
  * destination's, else its service's, else its VIP's. The library adds the levels up when it
- * reads them (lib/dataplane/counter_levels.hpp): one slot per packet instead of four. "errors" counts
- * the packets that did not reach a destination: drops, and packets answered with an ICMP
- * too-big error (which the destination's counters thus show, for its MTU). */
+ * reads them (lib/dataplane/counter_levels.hpp): one slot per packet instead of four.
+ * "errors" counts the packets that did not reach a destination: drops, and packets answered
+ * with an ICMP too-big error (which the destination's counters thus show, for its MTU). */
 static __always_inline void xvs_account(const struct xvs_meter *m, int action)
 {
 	int drop = action == XDP_DROP || m->reason == XVS_R_TOO_BIG;

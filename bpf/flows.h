@@ -56,7 +56,7 @@ static __always_inline struct xvs_dest *xvs_peer_dest(struct xvs_pkt *p,
 
 /* The destination of the flow's entry, or NULL when there is none or its backend is no
  * longer a destination of the service (see xvs_entry_dest). A hit needs neither the services
- * map nor the hash: the destination names its service's counter slot. Only a packet of the
+ * map nor the hash: it is counted in the destination's own slot. Only a packet of the
  * flow (`learn`) refreshes the entry, and its first hit makes it established. *slot says
  * where an insert of the flow would go. */
 static __always_inline struct xvs_dest *xvs_flow_dest(struct xvs_pkt *p,
