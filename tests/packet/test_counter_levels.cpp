@@ -15,11 +15,11 @@ namespace {
 std::uint64_t packets(const Lab& lab, std::uint32_t slot) { return lab.dp.counters(slot).packets; }
 std::uint64_t global(const Lab& lab) { return packets(lab, XVS_COUNTERS_GLOBAL); }
 
-// Sends ACKs of new flows from `client` to `s` until each of `want` backends (by number,
-// backend_of) has had `each` of them; returns the packets per backend number.
-std::map<int, std::uint64_t> send_until(Lab& lab, const Service& s, const char* client,
+// Sends ACKs of new flows (source ports from `port` on) from kClient4 to `s` until each of
+// `want` backends (by number, backend_of) has had `each` of them; returns the packets per
+// backend number.
+std::map<int, std::uint64_t> send_until(Lab& lab, const Service& s, std::uint16_t& port,
                                         std::size_t want, std::uint64_t each) {
-  static std::uint16_t port = 10000;
   const std::string vip = s.address.to_string();
   std::map<int, std::uint64_t> sent;
   auto done = [&] {
@@ -29,7 +29,7 @@ std::map<int, std::uint64_t> send_until(Lab& lab, const Service& s, const char* 
     return true;
   };
   for (int i = 0; i < 1000 && !done(); ++i) {
-    Run r = lab.run(build(tcp(client, port++, vip.c_str(), s.port, kAck)));
+    Run r = lab.run(build(tcp(kClient4, port++, vip.c_str(), s.port, kAck)));
     REQUIRE(r.verdict == XDP_TX);
     sent[backend_of(r)]++;
   }
@@ -47,10 +47,11 @@ std::uint64_t sum(const std::map<int, std::uint64_t>& m) {
 
 TEST_CASE("a removed destination's packets stay in its service, VIP and global counters") {
   Lab lab;
+  std::uint16_t port = 10000;
   const Service s = service(kVip4, 80);
   const auto bs = backends(false, 3);
   lab.set_service(s, {bs[0], bs[1]});
-  const auto sent = send_until(lab, s, kClient4, 2, 3);
+  const auto sent = send_until(lab, s, port, 2, 3);
   const std::uint64_t total = sum(sent);
   const std::uint16_t removed = lab.dest_index(s, bs[1].address);
   CHECK(packets(lab, XVS_COUNTERS_DEST(removed)) == sent.at(2));
@@ -69,7 +70,7 @@ TEST_CASE("a removed destination's packets stay in its service, VIP and global c
   CHECK(packets(lab, XVS_COUNTERS_SERVICE(lab.service_slot(other))) == 0);
   CHECK(global(lab) == total);
 
-  const std::uint64_t more = sum(send_until(lab, other, kClient4, 1, 2));
+  const std::uint64_t more = sum(send_until(lab, other, port, 1, 2));
   CHECK(packets(lab, XVS_COUNTERS_DEST(removed)) == more);
   CHECK(packets(lab, XVS_COUNTERS_SERVICE(lab.service_slot(other))) == more);
   CHECK(packets(lab, XVS_COUNTERS_SERVICE(lab.service_slot(s))) == total);
@@ -85,12 +86,13 @@ TEST_CASE("a removed destination's packets stay in its service, VIP and global c
 
 TEST_CASE("removed services and VIPs stay in the global counter; their reused slots start at 0") {
   Lab lab;
+  std::uint16_t port = 10000;
   const Service a = service(kVip4, 80), b = service(kVip4, 81);
   const auto bs = backends(false, 2);
   lab.set_service(a, {bs[0]});
   lab.set_service(b, {bs[1]});
-  const std::uint64_t to_a = sum(send_until(lab, a, kClient4, 1, 3));
-  const std::uint64_t to_b = sum(send_until(lab, b, kClient4, 1, 2));
+  const std::uint64_t to_a = sum(send_until(lab, a, port, 1, 3));
+  const std::uint64_t to_b = sum(send_until(lab, b, port, 1, 2));
   const std::uint32_t vip_slot = lab.vip_slot(a.address), b_slot = lab.service_slot(b);
   CHECK(packets(lab, XVS_COUNTERS_VIP(vip_slot)) == to_a + to_b);
 
@@ -103,7 +105,7 @@ TEST_CASE("removed services and VIPs stay in the global counter; their reused sl
   lab.set_service(c, {bs[1]});
   REQUIRE(lab.service_slot(c) == b_slot);
   CHECK(packets(lab, XVS_COUNTERS_SERVICE(b_slot)) == 0);
-  const std::uint64_t to_c = sum(send_until(lab, c, kClient4, 1, 1));
+  const std::uint64_t to_c = sum(send_until(lab, c, port, 1, 1));
   CHECK(packets(lab, XVS_COUNTERS_SERVICE(b_slot)) == to_c);
   CHECK(packets(lab, XVS_COUNTERS_VIP(vip_slot)) == to_a + to_b);
   CHECK(packets(lab, XVS_COUNTERS_VIP(lab.vip_slot(c.address))) == to_c);
@@ -117,7 +119,7 @@ TEST_CASE("removed services and VIPs stay in the global counter; their reused sl
   REQUIRE(lab.vip_slot(d.address) == vip_slot);
   CHECK(packets(lab, XVS_COUNTERS_VIP(vip_slot)) == 0);
   CHECK(global(lab) == to_a + to_b + to_c);
-  const std::uint64_t to_d = sum(send_until(lab, d, kClient4, 1, 1));
+  const std::uint64_t to_d = sum(send_until(lab, d, port, 1, 1));
   CHECK(packets(lab, XVS_COUNTERS_VIP(vip_slot)) == to_d);
   CHECK(global(lab) == to_a + to_b + to_c + to_d);
 }
