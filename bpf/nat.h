@@ -204,6 +204,15 @@ static __always_inline int xvs_nat_reply(struct xdp_md *ctx, struct xvs_pkt *p,
 	return bpf_redirect(s->nat_ifindex, 0);
 }
 
+/* The reply entry leads back to this probe's socket: the same NAT address, host address and
+ * host port (a probe from another source address of the host is another connection). */
+static __always_inline int xvs_nat_conn_eq(const struct xvs_nat_conn *c,
+					   const struct xvs_nat_conn *back)
+{
+	return xvs_addr_eq(&c->nat, &back->nat) && xvs_addr_eq(&c->host, &back->host) &&
+	       c->port == back->port;
+}
+
 /* The source port on the wire for a probe: the host's own unless another probe to the same
  * VIP and port already replies to it (other backends share the VIP). The reply entry is
  * claimed atomically (BPF_NOEXIST), so two CPUs cannot take one port for two probes. */
@@ -220,7 +229,7 @@ static __always_inline int xvs_nat_port(const struct xvs_flow_key *probe,
 		reply->dport = known->port;
 		c = bpf_map_lookup_elem(&nat_conns, reply);
 		/* Still ours unless the reply entry was evicted and claimed by another probe. */
-		if (c && xvs_addr_eq(&c->nat, &back->nat) && c->port == back->port) {
+		if (c && xvs_nat_conn_eq(c, back)) {
 			*port = known->port;
 			return 1;
 		}
@@ -237,7 +246,7 @@ static __always_inline int xvs_nat_port(const struct xvs_flow_key *probe,
 		reply->dport = cand;
 		c = bpf_map_lookup_elem(&nat_conns, reply);
 		if (c) {
-			if (!xvs_addr_eq(&c->nat, &back->nat) || c->port != back->port)
+			if (!xvs_nat_conn_eq(c, back))
 				continue;
 		} else if (bpf_map_update_elem(&nat_conns, reply, back, BPF_NOEXIST)) {
 			continue;

@@ -314,13 +314,23 @@ std::vector<std::uint8_t> Client::read_flow() {
     impl_->write_settings();
   }
   const std::uint64_t now = monotonic_ns();
-  auto event = impl_->flow_maps_.pop_recent(now);
-  if (!event) return {};
-  // The record's time is wall-clock, the only clock peers share (docs/flows.md).
-  const auto waited_s =
-      static_cast<std::time_t>((now - std::min(now, event->time_ns)) / 1000000000);
-  return encode_flow(
-      flow_record(*event, static_cast<std::uint32_t>(std::time(nullptr) - waited_s)));
+  for (;;) {  // ends: the queue is bounded
+    auto event = impl_->flow_maps_.pop_recent(now);
+    if (!event) return {};
+    // The record's time is wall-clock, the only clock peers share (docs/flows.md).
+    const auto waited_s =
+        static_cast<std::time_t>((now - std::min(now, event->time_ns)) / 1000000000);
+    std::vector<std::uint8_t> record = encode_flow(
+        flow_record(*event, static_cast<std::uint32_t>(std::time(nullptr) - waited_s)));
+    // The data plane forwards packets no client sends (source port 0, a loopback source, the
+    // VIP as source): their flows make records every peer refuses, so they are not handed out.
+    try {
+      decode_flow(record);
+    } catch (const Error&) {
+      continue;
+    }
+    return record;
+  }
 }
 
 void Client::write_flow(std::span<const std::uint8_t> record) {

@@ -12,7 +12,7 @@
 
 #include "config/config.hpp"
 #include "daemon/daemon.hpp"
-#include "daemon/log.hpp"
+#include "log/log.hpp"
 #include "events.hpp"
 #include "web.hpp"
 #include "scaleout.hpp"

@@ -3,7 +3,7 @@
 
 #include <stdexcept>
 
-#include "daemon/log.hpp"
+#include "log/log.hpp"
 
 namespace xvsd {
 namespace {

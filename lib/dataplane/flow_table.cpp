@@ -73,6 +73,13 @@ std::optional<xvs_flow> FlowTable::find(const xvs_flow_key& k) const {
   return std::nullopt;
 }
 
+std::uint8_t FlowTable::state(const xvs_flow_key& k) const {
+  const xvs_flow_entry* b = bucket(k);
+  for (int w = 0; w < XVS_FLOW_WAYS; ++w)
+    if (b[w].state != XVS_FLOW_FREE && xvs_flow_key_eq(&b[w].key, &k)) return b[w].state;
+  return XVS_FLOW_FREE;
+}
+
 void FlowTable::put(const xvs_flow_key& k, const xvs_flow& f) {
   xvs_flow_entry* e = victim(k, f.seen_ns, true);
   e->key = k;

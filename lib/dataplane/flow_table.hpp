@@ -36,6 +36,8 @@ public:
 
   // This node's entry of the flow (new or established; not a peer's).
   std::optional<xvs_flow> find(const xvs_flow_key&) const;
+  // The state of the flow's entry, a peer's included; XVS_FLOW_FREE when it has none.
+  std::uint8_t state(const xvs_flow_key&) const;
   // Writes the flow as the data plane would insert it (its own entry, else the bucket's
   // best victim, even a protected one), and names its backend in "flow_backends". For tests
   // and tools that set up a table.

@@ -142,33 +142,70 @@ bool answers(const Packet& p, const ProbeMapping& m) {
          p.dport == m.wire_port;
 }
 
-std::string check_probe_reply(View in, const Packet& p, const ProbeMapping& m, const MAC& src,
-                              const MAC& dst, View out) {
+namespace {
+
+// How NAT changes a frame: Ethernet addresses, IP addresses, one port, and optionally the
+// 802.1Q tag (removed, or given another VLAN ID) and the TTL (decremented).
+struct Rewrite {
+  MAC src, dst;
+  IPAddr saddr, daddr;
+  std::size_t port_at = 0;  // 0: the source port, 2: the destination port
+  std::uint16_t port = 0;
+  bool cut_tag = false;
+  std::uint16_t vid = 0;  // of a kept tag
+  bool hop = false;       // TTL / hop limit decremented
+};
+
+// "" when `out` is `in` (parsed as `p`) changed exactly as `w` says, with the IPv4 header
+// checksum correct, the transport checksum correct exactly when the input's was, and an IPv4
+// UDP checksum of 0 ("none") still 0.
+std::string check_rewrite(View in, const Packet& p, const Rewrite& w, View out) {
   Bytes want(in.begin(), in.end());
-  const std::size_t cut = p.tagged ? 4 : 0;  // the tag, its ethertype moving up to byte 12
+  const std::size_t cut = p.tagged && w.cut_tag ? 4 : 0;  // its ethertype moves up to byte 12
   want.erase(want.begin() + 12, want.begin() + 12 + static_cast<long>(cut));
-  std::copy(dst.begin(), dst.end(), want.begin());
-  std::copy(src.begin(), src.end(), want.begin() + 6);
+  std::copy(w.dst.begin(), w.dst.end(), want.begin());
+  std::copy(w.src.begin(), w.src.end(), want.begin() + 6);
+  if (p.tagged && !cut)
+    set16(want, 14, static_cast<std::uint16_t>((get16(in, 14) & 0xf000) | w.vid));
   const std::size_t l3 = p.l3 - cut, l4 = p.l4 - cut;
   const std::size_t at = l3 + (p.v6 ? 8 : 12), len = p.v6 ? 16 : 4;
-  std::copy_n(m.nat.bytes().begin(), len, want.begin() + static_cast<long>(at));
-  std::copy_n(m.host.bytes().begin(), len, want.begin() + static_cast<long>(at + len));
-  set16(want, l4 + 2, m.host_port);
+  std::copy_n(w.saddr.bytes().begin(), len, want.begin() + static_cast<long>(at));
+  std::copy_n(w.daddr.bytes().begin(), len, want.begin() + static_cast<long>(at + len));
+  if (w.hop) --want[l3 + (p.v6 ? 7 : 8)];
+  set16(want, l4 + w.port_at, w.port);
   if (out.size() != want.size())
-    return fmt::format("reply of {} bytes, {} expected", out.size(), want.size());
+    return fmt::format("{} bytes, {} expected", out.size(), want.size());
   const std::size_t l4_check = l4 + (p.proto == IPPROTO_TCP ? 16 : 6);
   for (std::size_t i = 0; i < want.size(); ++i) {
     const bool check = (!p.v6 && (i == l3 + 10 || i == l3 + 11)) || i == l4_check ||
                        i == l4_check + 1;
-    if (!check && out[i] != want[i]) return fmt::format("reply differs at byte {}", i);
+    if (!check && out[i] != want[i]) return fmt::format("differs at byte {}", i);
   }
   const View ip = out.subspan(l3, p.ip_len);
-  if (std::string e = check_ip(ip); !e.empty()) return "reply: " + e;
+  if (std::string e = check_ip(ip); !e.empty()) return e;
   if (!p.v6 && p.proto == IPPROTO_UDP && get16(in, p.l4 + 6) == 0)
     return get16(out, l4_check) == 0 ? "" : "an IPv4 UDP checksum of 0 was filled in";
   if (l4_checksum_ok(ip) != l4_checksum_ok(in.subspan(p.l3, p.ip_len)))
-    return "reply transport checksum";
+    return "transport checksum";
   return "";
+}
+
+}  // namespace
+
+std::string check_probe_reply(View in, const Packet& p, const ProbeMapping& m, const MAC& src,
+                              const MAC& dst, View out) {
+  Rewrite w{src, dst, m.nat, m.host, 2, m.host_port};
+  w.cut_tag = true;
+  const std::string e = check_rewrite(in, p, w, out);
+  return e.empty() ? "" : "reply: " + e;
+}
+
+std::string check_probe_sent(View in, const Packet& p, const ProbeSent& s, View out) {
+  Rewrite w{s.src, s.dst, s.ours, s.vip, 0, s.wire_port};
+  w.vid = s.vlan;
+  w.hop = true;
+  const std::string e = check_rewrite(in, p, w, out);
+  return e.empty() ? "" : "probe: " + e;
 }
 
 std::string check_ip(View ip) {

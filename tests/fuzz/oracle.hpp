@@ -75,6 +75,22 @@ bool answers(const Packet& p, const ProbeMapping& m);
 std::string check_probe_reply(View in, const Packet& p, const ProbeMapping& m, const MAC& src,
                               const MAC& dst, View out);
 
+// What a probe through the NAT program must become (docs/healthchecks.md): the host's
+// packet to the pair's NAT address, sent like client traffic to the pair's backend
+// (Ethernet from `src` to `dst`, a kept 802.1Q tag with VLAN ID `vlan`), from `ours` to the
+// pair's VIP, from source port `wire_port` (the host's, or another when a probe to another
+// backend uses that one), its TTL decremented.
+struct ProbeSent {
+  MAC src, dst;
+  IPAddr ours, vip;
+  std::uint16_t wire_port = 0, vlan = 0;
+};
+
+// "" when `out` is the probe `in` (parsed as `p`) rewritten as `s` says, every other byte
+// unchanged; IPv4 header checksum correct, the transport checksum correct exactly when the
+// input's was, an IPv4 UDP checksum of 0 still 0. Else what is not.
+std::string check_probe_sent(View in, const Packet& p, const ProbeSent& s, View out);
+
 // An IP packet (no Ethernet) whose header(s) agree with its size: IPv4 header checksum and
 // total length, IPv6 payload length. Returns "" or what is wrong.
 std::string check_ip(View packet);

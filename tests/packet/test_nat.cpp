@@ -148,6 +148,40 @@ TEST_CASE("two probes from one host port to two backends of a VIP leave from dif
   }
 }
 
+// Found by the client fuzz campaign (test_fuzz_client.cpp): the reply entry was matched on
+// NAT address and host port only, so a probe from another source address of the host took
+// over the first one's port on the wire, and its replies went to the first one's address.
+TEST_CASE(
+    "probes from two host addresses with one port to one backend leave from different ports") {
+  const bool v6 = GENERATE(false, true);
+  CAPTURE(v6);
+  auto bs = backends(v6, 1);
+  NatLab n(v6, bs);
+  const FrameSpec first = n.probe(bs[0]);
+  FrameSpec second = first;
+  second.saddr = IPAddr::parse(v6 ? kOurAddr6 : kOurAddr4);  // bound to another address
+  Run a = n.lab.run_program("xvs_nat", build(first));
+  Run b = n.lab.run_program("xvs_nat", build(second));
+  REQUIRE(a.verdict == XDP_REDIRECT);
+  REQUIRE(b.verdict == XDP_REDIRECT);
+  CHECK(sport_of(a.out, first) == 40000);
+  const std::uint16_t port = sport_of(b.out, second);
+  CHECK(port != 40000);
+
+  // Each reply goes back to the address its probe came from.
+  for (auto [wire, host] :
+       {std::pair{std::uint16_t{40000}, first.saddr}, std::pair{port, second.saddr}}) {
+    Run back = n.lab.run(build(n.reply(wire)));
+    REQUIRE(back.verdict == XDP_REDIRECT);
+    FrameSpec home = n.reply(40000);
+    home.saddr = n.nat(bs[0]);
+    home.daddr = host;
+    home.src = kNatHostMac;
+    home.dst = kNatPeerMac;
+    CHECK(hex(back.out) == hex(build(home)));
+  }
+}
+
 TEST_CASE("a probe through a tunnel is encapsulated like client traffic") {
   const bool v6 = GENERATE(false, true);
   const TunnelType t = GENERATE(TunnelType::IPIP, TunnelType::GUE);

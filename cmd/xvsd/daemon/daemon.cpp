@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "daemon/log.hpp"
+#include "log/log.hpp"
 
 namespace xvsd {
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "bird_config.hpp"
-#include "daemon/log.hpp"
+#include "log/log.hpp"
 
 namespace xvsd::rhi {
 namespace {

@@ -16,7 +16,7 @@
 
 #include "console_assets.hpp"
 #include "listen_address.hpp"
-#include "log_event.hpp"
+#include "log/log.hpp"
 #include "metrics.hpp"
 #include "status_json.hpp"
 
@@ -124,7 +124,7 @@ void Server::Impl::install_handlers() {
           what = e.what();
         } catch (...) {
         }
-        log_event("request-failed",
+        xvsd::log_event("http_request_failed",
                   {{"method", req.method}, {"path", req.path}, {"error", what}});
         text(res, 500, "internal error: " + what);
       });
@@ -172,7 +172,7 @@ Server::Server(const std::string& listen, StatusSource source)
   bind(impl_->http, a);
   impl_->thread = std::thread([impl = impl_.get()] {
     if (!impl->http.listen_after_bind())
-      log_event("listen-failed", {{"address", impl->address.to_string()}});
+      xvsd::log_event("http_listen_failed", {{"address", impl->address.to_string()}});
   });
   // stop() is a no-op until the accept loop runs: wait for it, or the destructor could hang.
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
@@ -184,13 +184,13 @@ Server::Server(const std::string& listen, StatusSource source)
     throw xvs::Error(xvs::Errc::system, fmt::format("HTTP listener on {} did not start",
                                                     a.to_string()));
   }
-  log_event("listening", {{"address", a.to_string()}});
+  xvsd::log_event("http_listening", {{"address", a.to_string()}});
 }
 
 Server::~Server() {
   impl_->http.stop();
   impl_->thread.join();
-  log_event("stopped", {{"address", impl_->address.to_string()}});
+  xvsd::log_event("http_stopped", {{"address", impl_->address.to_string()}});
 }
 
 std::uint16_t Server::port() const noexcept { return impl_->address.port; }

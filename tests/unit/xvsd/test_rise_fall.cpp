@@ -2,7 +2,6 @@
 #include <catch2/catch.hpp>
 
 #include "check/rise_fall.hpp"
-#include "daemon/log.hpp"
 
 TEST_CASE("the first result decides, then rise and fall count results in a row") {
   xvsd::RiseFall h(2, 3);
@@ -19,11 +18,4 @@ TEST_CASE("the first result decides, then rise and fall count results in a row")
   CHECK_FALSE(h.record(true));
   CHECK(h.record(true));         // two in a row
   CHECK(h.healthy());
-}
-
-TEST_CASE("log lines are logfmt with quoting") {
-  CHECK(xvsd::logfmt("backend_down", {{"backend", "10.0.0.1"}, {"reason", "status 503"}}) ==
-        "event=backend_down backend=10.0.0.1 reason=\"status 503\"");
-  CHECK(xvsd::logfmt("x", {{"a", ""}, {"b", "say \"hi\"\n"}}) ==
-        "event=x a=\"\" b=\"say \\\"hi\\\"\\x0a\"");
 }

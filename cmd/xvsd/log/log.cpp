@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "daemon/log.hpp"
+#include "log/log.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -12,18 +12,21 @@ namespace xvsd {
 
 namespace {
 
+bool control(char c) { return static_cast<unsigned char>(c) < ' ' || c == 0x7f; }
+
+// Plain when it can be: not empty, no space, quote, '=', backslash or control character.
 std::string quoted(std::string_view v) {
   bool plain = !v.empty();
   for (char c : v)
-    if (c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f) plain = false;
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || control(c)) plain = false;
   if (plain) return std::string(v);
   std::string out = "\"";
   for (char c : v) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < ' ') {
+    if (control(c)) {
       out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
       continue;
     }
+    if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
   return out + '"';
