@@ -135,7 +135,7 @@ struct xvs_dest {
 	xvs_u16 vlan;        /* VLAN ID written into an existing 802.1Q tag */
 	xvs_u16 mtu;         /* egress MTU */
 	xvs_u32 ifindex;     /* egress interface */
-	xvs_u32 service;     /* counter slot of the owning service */
+	xvs_u32 service;     /* the owning service's slot: its counters add this one's */
 	xvs_u32 generation;  /* bumped when the index is reused; flows remember it */
 	xvs_u8 tunnel;       /* enum xvs_tunnel */
 	xvs_u8 flags;        /* enum xvs_dest_flags */
@@ -247,8 +247,10 @@ static inline xvs_u64 xvs_flow_victim_rank(const struct xvs_flow_entry *e,
  * slot moved on; "backends" then finds it in the current numbering (share.h). */
 #define XVS_FLOW_BACKENDS 65536
 
-/* Map "counters": PERCPU_ARRAY of xvs_counters, one slot per object:
- * 0 global, then VIPs, services and destinations at the offsets below. */
+/* Map "counters": PERCPU_ARRAY of xvs_counters, one slot per object: 0 global, then VIPs,
+ * services and destinations at the offsets below. A packet is counted in one slot only, the
+ * most specific it reached (counters.h); the global slot stays 0 and the library adds the
+ * levels up (lib/dataplane/counter_levels.hpp). */
 struct xvs_counters {
 	xvs_u64 packets;
 	xvs_u64 octets;

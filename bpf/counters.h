@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* Accounting. While a packet is handled, struct xvs_meter collects what is known about it
  * (reason, the VIP/service/destination it touched, length, TCP flags, new flow); the counters
- * are updated once, at the end, so each per-CPU slot is looked up once per packet. */
+ * are updated once, at the end, in one per-CPU slot. */
 #ifndef XVS_COUNTERS_H
 #define XVS_COUNTERS_H
 
@@ -13,9 +13,10 @@
 
 struct xvs_meter {
 	__u32 reason;
-	__u32 vip;  /* counter indices, 0 while unknown */
-	__u32 svc;
-	__u32 dest;
+	__u32 slot; /* the most specific counter slot it reached: VIP, service, destination;
+		     * 0 (global, never counted in) while it reached no VIP */
+	__u32 dest; /* the destination's index once xvs_find_dest found it: a global function
+		     * returns no pointer, so its caller looks the destination up again */
 	__u32 len;  /* octets: the IP length once the header is validated */
 	__u8 tcp_flags;
 	__u8 new_flow;
@@ -35,7 +36,7 @@ static __always_inline int xvs_finish(struct xvs_meter *m, __u32 reason)
 }
 
 /* Fields that most packets leave alone are written only when they change: a predicted
- * branch is cheaper than a read-modify-write, four slots per packet. */
+ * branch is cheaper than a read-modify-write. */
 static __always_inline void xvs_count(__u32 slot, const struct xvs_meter *m, int drop)
 {
 	struct xvs_counters *c = bpf_map_lookup_elem(&counters, &slot);
@@ -61,21 +62,17 @@ static __always_inline void xvs_count(__u32 slot, const struct xvs_meter *m, int
 	}
 }
 
-/* Counters of packets to a VIP: global, VIP, service, destination (those known). "errors"
- * counts the packets that did not reach a destination: drops, and packets answered with an
- * ICMP too-big error (which the destination's counters thus show, for its MTU). */
+/* Counts a packet to a VIP once, in the most specific slot it reached (m->slot): its
+ * destination's, else its service's, else its VIP's. The library adds the levels up when it
+ * reads them (lib/dataplane/counter_levels.hpp): one slot per packet instead of four.
+ * "errors" counts the packets that did not reach a destination: drops, and packets answered
+ * with an ICMP too-big error (which the destination's counters thus show, for its MTU). */
 static __always_inline void xvs_account(const struct xvs_meter *m, int action)
 {
 	int drop = action == XDP_DROP || m->reason == XVS_R_TOO_BIG;
 
-	if (!m->vip)
-		return;
-	xvs_count(XVS_COUNTERS_GLOBAL, m, drop);
-	xvs_count(XVS_COUNTERS_VIP(m->vip), m, drop);
-	if (m->svc)
-		xvs_count(XVS_COUNTERS_SERVICE(m->svc), m, drop);
-	if (m->dest)
-		xvs_count(XVS_COUNTERS_DEST(m->dest), m, drop);
+	if (m->slot)
+		xvs_count(m->slot, m, drop);
 }
 
 /* The packet's reason and, when it was sampled (start != 0), its latency. */

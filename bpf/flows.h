@@ -8,6 +8,7 @@
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
 #include "abi.h"
+#include "ablation.h"
 #include "counters.h"
 #include "flow_table.h"
 #include "hash.h"
@@ -56,7 +57,7 @@ static __always_inline struct xvs_dest *xvs_peer_dest(const struct xvs_flow_key 
 
 /* The destination of the flow's entry, or NULL when there is none or its backend is no
  * longer a destination of the service (see xvs_entry_dest). A hit needs neither the services
- * map nor the hash: the destination names its service's counter slot. Only a packet of the
+ * map nor the hash: it is counted in the destination's own slot. Only a packet of the
  * flow (`learn`) refreshes the entry, and its first hit makes it established. *slot says
  * where an insert of the flow would go. */
 static __always_inline struct xvs_dest *xvs_flow_dest(const struct xvs_flow_key *k,
@@ -92,7 +93,7 @@ static __always_inline struct xvs_dest *xvs_flow_dest(const struct xvs_flow_key 
 	}
 	if (!d)
 		return NULL;
-	m->svc = d->service;
+	m->slot = XVS_COUNTERS_DEST(idx);
 	m->dest = idx;
 	return d;
 }
@@ -117,16 +118,16 @@ static __always_inline void xvs_remember_flow(const struct xvs_flow_key *k,
 		xvs_share_flow(k, &d->daddr, now);
 }
 
-/* Finds the destination of flow `k`: XVS_OK with its index in m->dest, or the reason. With
- * `learn` 0 (a packet about the flow, not of it: an ICMP error) the tables are only read:
- * nothing is created, refreshed, promoted or counted as a new flow; with 1, m->tcp_flags are
- * the packet's.
+/* Finds the destination of flow `k`: XVS_OK with its index in m->dest, or the reason; m->slot
+ * is the most specific counter slot reached either way. With `learn` 0 (a packet about the
+ * flow, not of it: an ICMP error) the tables are only read: nothing is created, refreshed,
+ * promoted or counted as a new flow; with 1, m->tcp_flags are the packet's.
  * A global function (see prepend.h), defined here and included by xvs.bpf.c only: the walk
  * of the bucket's ways, each of which may end it, take its entry or make it the victim, gave
  * the verifier some hundred states per way for every path that reached it (ICMP errors and
  * packets, IPv4 and IPv6, tagged or not), most of the program's processed instructions;
  * called, it is verified once. Destinations are passed as indices: a global function
- * returns no pointers. */
+ * returns no pointers. The ablation stops (ablation.h) return XVS_R_FORWARDED. */
 __noinline int xvs_find_dest(const struct xvs_flow_key *k, const struct xvs_settings *s,
 			     struct xvs_meter *m, __u64 now, int learn)
 {
@@ -138,7 +139,10 @@ __noinline int xvs_find_dest(const struct xvs_flow_key *k, const struct xvs_sett
 
 	if (!k || !s || !m)
 		return XVS_R_ERR_INTERNAL;
-	if (xvs_flow_dest(k, s, m, now, learn, &slot))
+	d = xvs_flow_dest(k, s, m, now, learn, &slot);
+	if (XVS_STOP_AT(d ? 4 : 5))
+		return XVS_R_FORWARDED;
+	if (d)
 		return XVS_OK;
 
 	sk.addr = k->daddr;
@@ -148,19 +152,23 @@ __noinline int xvs_find_dest(const struct xvs_flow_key *k, const struct xvs_sett
 	svc = bpf_map_lookup_elem(&services, &sk);
 	if (!svc)
 		return XVS_R_ERR_NO_SERVICE;
-	m->svc = svc->index;
-	m->dest = 0;
+	m->slot = XVS_COUNTERS_SERVICE(svc->index);
 	if (!svc->backends)
 		return XVS_R_ERR_NO_BACKEND;
 	idx = svc->table[xvs_flow_hash(k, svc->flags & XVS_SERVICE_STICKY) & (XVS_MAGLEV_SIZE - 1)];
 	d = idx ? bpf_map_lookup_elem(&destinations, &idx) : NULL;
 	if (!d)
 		return XVS_R_ERR_NO_BACKEND;
+	m->slot = XVS_COUNTERS_DEST(idx);
 	m->dest = idx;
+	if (XVS_STOP_AT(6))
+		return XVS_R_FORWARDED;
 	if (learn && xvs_creates_flow(k, m->tcp_flags)) {
 		xvs_remember_flow(k, s, &slot, d, idx, now);
 		m->new_flow = 1;
 	}
+	if (XVS_STOP_AT(7))
+		return XVS_R_FORWARDED;
 	return XVS_OK;
 }
 

@@ -7,6 +7,7 @@
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
 #include "abi.h"
+#include "ablation.h"
 #include "counters.h"
 #include "flows.h"
 #include "icmp.h"
@@ -52,15 +53,20 @@ static __always_inline int xvs_handle(struct xdp_md *ctx, struct xvs_meter *m)
 	struct xvs_settings *s;
 	struct xvs_dest *d;
 	struct xvs_pkt p;
+	__u32 vip;
 	__u64 now;
 	int r;
 
 	r = xvs_parse_l3(ctx, &p);
 	if (r != XVS_OK)
 		return xvs_finish(m, r);
+	if (XVS_STOP_AT(1))
+		return XDP_TX;
 	/* Most of a host's traffic leaves here, after one bit test, without a clock read. */
-	m->vip = xvs_find_vip(&p.key.daddr);
-	if (!m->vip) {
+	vip = xvs_find_vip(&p.key.daddr);
+	if (XVS_STOP_AT(2))
+		return XDP_TX;
+	if (!vip) {
 		/* From a VIP: perhaps the reply to a health-check probe. */
 		if (xvs_maybe_vip(xvs_vip_filter_bit(&p.key.saddr))) {
 			r = xvs_opaque(xvs_nat_reply(ctx, m));
@@ -69,6 +75,7 @@ static __always_inline int xvs_handle(struct xdp_md *ctx, struct xvs_meter *m)
 		}
 		return xvs_finish(m, XVS_R_NOT_A_VIP);
 	}
+	m->slot = XVS_COUNTERS_VIP(vip);
 
 	s = bpf_map_lookup_elem(&settings, &zero);
 	if (!s)
@@ -94,6 +101,8 @@ static __always_inline int xvs_handle(struct xdp_md *ctx, struct xvs_meter *m)
 	if (r != XVS_OK)
 		return xvs_finish(m, r);
 	m->tcp_flags = p.tcp_flags;
+	if (XVS_STOP_AT(3))
+		return XDP_TX;
 
 	d = xvs_pick_dest(&p, s, m, now, &r);
 	if (!d)
@@ -110,6 +119,8 @@ int xvs_xdp(struct xdp_md *ctx)
 	__u64 start = 0;
 	int action;
 
+	if (XVS_STOP_AT(0))
+		return XDP_TX;
 	rs = bpf_map_lookup_elem(&reasons, &zero);
 	if (!rs)
 		return XDP_PASS; /* cannot happen: slot 0 of a per-CPU array */
@@ -118,6 +129,9 @@ int xvs_xdp(struct xdp_md *ctx)
 	if (!(rs->seen++ & XVS_LATENCY_SAMPLE_MASK))
 		start = bpf_ktime_get_ns();
 	action = xvs_handle(ctx, &m);
+#ifdef XVS_BENCH_STOP
+	return action;
+#endif
 	xvs_account(&m, action);
 	xvs_account_reason(rs, m.reason, start);
 	return action;

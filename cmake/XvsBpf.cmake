@@ -27,17 +27,23 @@ endif()
 add_executable(xvs-embed ${CMAKE_CURRENT_LIST_DIR}/xvs_embed.c)
 target_link_libraries(xvs-embed PRIVATE ZLIB::ZLIB)
 
-# xvs_bpf_object(<out-var> SOURCE <file.bpf.c> [DEPENDS <headers>...])
-# Compiles SOURCE for the BPF target with BTF; sets <out-var> to the object path.
+# xvs_bpf_object(<out-var> SOURCE <file.bpf.c> [NAME <name>] [DEFINES <NAME=value>...]
+#                [DEPENDS <headers>...])
+# Compiles SOURCE for the BPF target with BTF into <name>.bpf.o (default: SOURCE's name);
+# sets <out-var> to the object path.
 function(xvs_bpf_object out)
-  cmake_parse_arguments(ARG "" "SOURCE" "DEPENDS" ${ARGN})
+  cmake_parse_arguments(ARG "" "SOURCE;NAME" "DEFINES;DEPENDS" ${ARGN})
   get_filename_component(name ${ARG_SOURCE} NAME_WE)
+  if(ARG_NAME)
+    set(name ${ARG_NAME})
+  endif()
+  list(TRANSFORM ARG_DEFINES PREPEND -D)
   set(obj ${CMAKE_CURRENT_BINARY_DIR}/${name}.bpf.o)
   add_custom_command(
     OUTPUT ${obj}
     COMMAND ${XVS_CLANG} -target bpf -O2 -g -Wall -Wextra -Werror -mcpu=v3
             -nostdinc -isystem ${XVS_CLANG_RESOURCE_DIR}/include -isystem ${XVS_BPF_INCLUDE_DIR}
-            -I${CMAKE_CURRENT_SOURCE_DIR}
+            -I${CMAKE_CURRENT_SOURCE_DIR} ${ARG_DEFINES}
             -c ${CMAKE_CURRENT_SOURCE_DIR}/${ARG_SOURCE} -o ${obj}
     DEPENDS ${ARG_SOURCE} ${ARG_DEPENDS}
     COMMENT "Compiling BPF object ${name}.bpf.o"

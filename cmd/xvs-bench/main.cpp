@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
                  "Measure this BPF object (e.g. a modified bpf/xvs.bpf.o) instead of the "
                  "embedded data plane")
       ->check(CLI::ExistingFile);
+  app.add_flag("--unverified", [&s](std::int64_t) { s.verify = false; },
+               "Time every path without checking its verdict, frame or counters: for data-plane "
+               "variants that stop part way (scripts/ablation.sh), never for figures of a real "
+               "data plane");
   app.add_option("--cpu", s.cpu, "CPU to measure on (default: the first allowed)");
   CLI11_PARSE(app, argc, argv);
   if (s.quick) {

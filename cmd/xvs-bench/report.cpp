@@ -189,6 +189,7 @@ void print_table(const Report& r, std::FILE* out) {
              "wrapper's own cost.\n",
              grouped(s.repeat), s.rounds, s.quick ? " (--quick: not for judging speed)" : "");
   if (!s.object.empty()) fmt::print(out, "data plane: {} (not the embedded one)\n", s.object);
+  if (!s.verify) fmt::print(out, "UNVERIFIED: verdicts, frames and counters not checked\n");
   if (r.floor) {
     const Floor& f = *r.floor;
     fmt::print(out,
@@ -240,6 +241,7 @@ void print_json(const Report& r, std::FILE* out) {
                    {"quick", r.settings.quick},
                    {"filter", r.settings.filter},
                    {"object", r.settings.object.empty() ? "embedded" : r.settings.object},
+                   {"verified", r.settings.verify},
                    {"sweep_flows", r.settings.sweep ? r.settings.sweep_flows
                                                     : std::vector<std::uint32_t>{}}};
   if (r.floor)

@@ -17,6 +17,7 @@ struct Settings {
   std::uint32_t flows = 1000000;    // flows_per_cpu of the measured data plane (and the fill)
   int cpu = -1;                     // CPU to measure on; -1: the first one allowed
   std::string object;               // a data-plane object to load instead of the embedded one
+  bool verify = true;               // false: time paths that fail their checks (--unverified)
   bool sweep = false;               // the flow-count sweep (sweep/*)
   std::vector<std::uint32_t> sweep_flows{1024, 16384, 65536, 262144, 1000000};  // per CPU
   std::string filter;               // regular expression over figure names; empty: all

@@ -167,6 +167,7 @@ void Dataplane::set_vip(const xvs_addr& addr, const xvs_vip& vip) {
     update(vips_fd_, &addr, &vip, "vips", fmt::format("VIP {}", from_abi(addr)));
     it->second.value = vip;
     sync_vip_slot(bit);
+    levels_.link(XVS_COUNTERS_VIP(vip.index), XVS_COUNTERS_GLOBAL);
   } catch (...) {
     if (added) erase_vip(addr);
     throw;
@@ -197,6 +198,7 @@ void Dataplane::erase_vip(const xvs_addr& addr) noexcept {
 void Dataplane::set_service(const xvs_service_key& key, const xvs_service& svc) {
   update(services_fd_, &key, &svc, "services", fmt::format("service {} port {} protocol {}", from_abi(key.addr),
                                                  ntohs(key.port), key.proto));
+  levels_.link(XVS_COUNTERS_SERVICE(svc.index), XVS_COUNTERS_VIP(svc.vip_index));
 }
 
 void Dataplane::erase_service(const xvs_service_key& key) noexcept {
@@ -206,16 +208,13 @@ void Dataplane::erase_service(const xvs_service_key& key) noexcept {
 void Dataplane::set_dest(std::uint16_t index, const xvs_dest& dest) {
   const std::uint32_t key = index;
   update(dests_fd_, &key, &dest, "destinations", fmt::format("destination {}", index));
+  // A cleared entry (service 0) keeps its link: see counter_levels.hpp.
+  if (dest.service) levels_.link(XVS_COUNTERS_DEST(index), XVS_COUNTERS_SERVICE(dest.service));
 }
 
-xvs_counters Dataplane::counters(std::uint32_t slot) const {
-  return sum_percpu<xvs_counters>(counters_fd_, slot, cpus_, "counters");
-}
+xvs_counters Dataplane::counters(std::uint32_t slot) const { return levels_.read(slot); }
 
-void Dataplane::reset_counters(std::uint32_t slot) {
-  std::vector<xvs_counters> zero(cpus_);
-  update(counters_fd_, &slot, zero.data(), "counters", fmt::format("slot {}", slot));
-}
+void Dataplane::reset_counters(std::uint32_t slot) { levels_.reset(slot); }
 
 xvs_reasons Dataplane::reasons() const {
   return sum_percpu<xvs_reasons>(reasons_fd_, 0, cpus_, "reasons");

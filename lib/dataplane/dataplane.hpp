@@ -14,6 +14,7 @@
 
 #include "../../bpf/abi.h"
 #include "dataplane/bpf_loader.hpp"
+#include "dataplane/counter_levels.hpp"
 #include "dataplane/pins.hpp"
 
 namespace xvs::detail {
@@ -44,8 +45,10 @@ public:
   void erase_service(const xvs_service_key&) noexcept;
   void set_dest(std::uint16_t index, const xvs_dest&);
 
-  xvs_counters counters(std::uint32_t slot) const;  // summed over CPUs
-  void reset_counters(std::uint32_t slot);          // zero on every CPU
+  // A level's counters, summed over CPUs and over the levels below it (counter_levels.hpp:
+  // the program counts each packet in one slot, the entries written here link the levels).
+  xvs_counters counters(std::uint32_t slot) const;
+  void reset_counters(std::uint32_t slot);  // reads 0 from now on; its parent keeps its count
   xvs_reasons reasons() const;                      // summed over CPUs
 
   static std::uint32_t possible_cpus();
@@ -67,6 +70,9 @@ private:
   std::map<std::array<std::uint32_t, 4>, Vip> vips_;  // every VIP, by address
   std::uint32_t cpus_ = 1;
   std::uint32_t flow_buckets_ = 0;
+  CounterLevels levels_{[this](std::uint32_t slot) {
+    return sum_percpu<xvs_counters>(counters_fd_, slot, cpus_, "counters");
+  }};
 };
 
 // The embedded, zlib-compressed data-plane object (generated at build time).

@@ -157,6 +157,7 @@ public:
   // Makes the service's destinations exactly these backends (ServiceTable::set_service):
   // Backend::in_table false is Destination::disable, Backend::ready the neighbour state.
   void set_service(const Service&, const std::vector<Backend>&);
+  void remove_service(const Service& s) { table_.remove_service(s); }
   // Moves the destination slot of `backend` on to a new generation (slot reused): the
   // destination is removed and created again, as the Client does it.
   void bump_generation(const Service&, const IPAddr& backend);
