@@ -14,7 +14,8 @@ namespace {
 
 bool removal(const nlmsghdr* nlh) {
   return nlh->nlmsg_type == RTM_DELLINK || nlh->nlmsg_type == RTM_DELADDR ||
-         nlh->nlmsg_type == RTM_DELNEIGH || nlh->nlmsg_type == RTM_DELROUTE;
+         nlh->nlmsg_type == RTM_DELNEIGH || nlh->nlmsg_type == RTM_DELROUTE ||
+         nlh->nlmsg_type == RTM_DELNEXTHOP;
 }
 
 RouteChange::Op route_op(const nlmsghdr* nlh) {
@@ -31,16 +32,18 @@ std::optional<NetChange> parse_change(const nlmsghdr* nlh) {
   if (auto l = parse_link(nlh)) return NetChange{removed, std::move(*l)};
   if (auto a = parse_address(nlh)) return NetChange{removed, *a};
   if (auto n = parse_neighbour(nlh)) return NetChange{removed, *n};
+  if (auto nh = parse_nexthop(nlh)) return NetChange{removed, std::move(*nh)};
   if (auto k = parse_route_key(nlh))
     return NetChange{removed, RouteChange{route_op(nlh), *k, parse_route(nlh)}};
   return std::nullopt;
 }
 
 void NetState::reset(std::vector<Link> links, std::vector<Address> addresses,
-                     std::vector<Neighbour> neighbours) {
+                     std::vector<Neighbour> neighbours, Nexthops nexthops) {
   links_ = std::move(links);
   addresses_ = std::move(addresses);
   neighbours_ = std::move(neighbours);
+  nexthops_ = std::move(nexthops);
 }
 
 NetState::Outcome NetState::apply(const NetChange& change) {
@@ -53,6 +56,7 @@ NetState::Outcome NetState::apply(const NetChange& change) {
   }
   if (const auto* l = std::get_if<Link>(&change.what)) return apply(*l, change.removed);
   if (const auto* a = std::get_if<Address>(&change.what)) return apply(*a, change.removed);
+  if (const auto* nh = std::get_if<Nexthop>(&change.what)) return apply(*nh, change.removed);
   return apply(std::get<Neighbour>(change.what), change.removed);
 }
 
@@ -109,8 +113,26 @@ NetState::Outcome NetState::apply(const Neighbour& n, bool removed) {
   return same ? Outcome::unchanged : Outcome::changed;
 }
 
+NetState::Outcome NetState::apply(const Nexthop& nh, bool removed) {
+  // Removing one takes the routes through it with it (and through a group it leaves
+  // empty), unannounced: the kernel (6.18) sends no
+  // RTM_DELROUTE for them.
+  if (removed) {
+    nexthops_.erase(nh.id);
+    return Outcome::resync;
+  }
+  // A new or replaced one: its routes follow at the next snapshot(), the kernel sends
+  // nothing for them (with nexthop_compat_mode=0).
+  auto [it, added] = nexthops_.try_emplace(nh.id, nh);
+  if (added) return Outcome::changed;
+  if (it->second == nh) return Outcome::unchanged;
+  it->second = nh;
+  return Outcome::changed;
+}
+
 NetSnapshot NetState::snapshot() const {
-  return NetSnapshot{links_, addresses_, neighbours_, routes_.routes()};
+  return NetSnapshot{links_, addresses_, neighbours_,
+                     through_nexthops(routes_.routes(), nexthops_)};
 }
 
 }  // namespace xvs::detail

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The network facts of a NetSnapshot kept current from rtnetlink notifications: links,
-// addresses and neighbours whole, routes as far as they decide our destinations' next hops
-// (route_set.hpp). Pure: the dumps and the subscription are net_tracker.hpp's.
+// addresses, neighbours and nexthop objects whole, routes as far as they decide our
+// destinations' next hops (route_set.hpp). Pure: the dumps and the subscription are net_tracker.hpp's.
 #pragma once
 
 #include <optional>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "net/netinfo.hpp"
+#include "net/nexthops.hpp"
 #include "net/route_set.hpp"
 
 struct nlmsghdr;
@@ -18,8 +19,9 @@ namespace xvs::detail {
 
 // What one notification changes.
 struct NetChange {
-  bool removed = false;  // RTM_DELLINK, RTM_DELADDR, RTM_DELNEIGH (a route says it in its op)
-  std::variant<Link, Address, Neighbour, RouteChange> what;
+  // RTM_DELLINK, RTM_DELADDR, RTM_DELNEIGH, RTM_DELNEXTHOP (a route says it in its op)
+  bool removed = false;
+  std::variant<Link, Address, Neighbour, Nexthop, RouteChange> what;
 };
 
 // Nothing for a message no snapshot element depends on (another table, a proxy neighbour, a
@@ -30,9 +32,10 @@ class NetState {
 public:
   explicit NetState(std::size_t keep_all = RouteSet::kKeepAll) : routes_(keep_all) {}
 
-  // After a full dump: links, addresses and neighbours; the routes come by scan (routes()).
+  // After a full dump: links, addresses, neighbours and nexthop objects; the routes come by
+  // scan (routes()).
   void reset(std::vector<Link> links, std::vector<Address> addresses,
-             std::vector<Neighbour> neighbours);
+             std::vector<Neighbour> neighbours, Nexthops nexthops);
   RouteSet& routes() { return routes_; }
 
   // `resync`: only a full dump is sure to be right (the kernel drops IPv4 routes without a
@@ -40,16 +43,19 @@ public:
   enum class Outcome { unchanged, changed, resync };
   Outcome apply(const NetChange& change);
 
+  // Routes through nexthop objects with their gateways and interfaces (through_nexthops()).
   NetSnapshot snapshot() const;
 
 private:
   Outcome apply(const Link& l, bool removed);
   Outcome apply(const Address& a, bool removed);
   Outcome apply(const Neighbour& n, bool removed);
+  Outcome apply(const Nexthop& nh, bool removed);
 
   std::vector<Link> links_;
   std::vector<Address> addresses_;
   std::vector<Neighbour> neighbours_;
+  Nexthops nexthops_;
   RouteSet routes_;
 };
 

@@ -76,7 +76,9 @@ bool NetTracker::update(const std::set<IPAddr>& destinations) {
 
 void NetTracker::dump(bool everything, const std::set<IPAddr>& destinations) {
   try {
-    if (everything) state_.reset(dump_links(), dump_addresses(), dump_neighbours());
+    // Nexthop objects before the routes naming them.
+    if (everything)
+      state_.reset(dump_links(), dump_addresses(), dump_neighbours(), dump_nexthops());
     RouteSet& routes = state_.routes();
     scan_routes([&] { routes.begin(destinations); }, [&](const Route& r) { routes.offer(r); });
     routes.end();

@@ -41,6 +41,9 @@ struct Route {
   IPAddr gateway;  // invalid when directly connected
   int ifindex = 0;
   std::uint32_t priority = 0;  // metric; lower wins
+  // A nexthop object (RTA_NH_ID) holding gateway and interface instead: both left unset
+  // until through_nexthop() (nexthops.hpp) fills them in. 0: none.
+  std::uint32_t nhid = 0;
   bool operator==(const Route&) const = default;
 };
 

@@ -18,6 +18,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
+#include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 
 #include <xvs/error.hpp>
@@ -138,8 +139,10 @@ public:
   using Parser = std::optional<T> (*)(const nlmsghdr*);
   using Sink = std::function<void(T&&)>;
 
-  Dump(std::uint16_t type, Parser parse, const char* what)
-      : type_(type), parse_(parse), what_(what) {}
+  // `optional`: a kernel that does not know the request type (EOPNOTSUPP) has none of
+  // those elements.
+  Dump(std::uint16_t type, Parser parse, const char* what, bool optional = false)
+      : type_(type), parse_(parse), what_(what), optional_(optional) {}
 
   // Each element to `each`; `restart` before every attempt, since the elements of an
   // interrupted one are void.
@@ -187,6 +190,7 @@ private:
     if (collector.error) std::rethrow_exception(collector.error);
     if (ret == MNL_CB_ERROR) {  // NLMSG_ERROR, or NLM_F_DUMP_INTR as EINTR
       if (errno == EINTR) return false;
+      if (errno == EOPNOTSUPP && optional_) return true;
       fail(what_, errno);
     }
     return true;
@@ -217,6 +221,7 @@ private:
   std::uint16_t type_;
   Parser parse_;
   const char* what_;
+  bool optional_;
 };
 
 // The main-table, unicast-or-not part of a route message: what parse_route() and
@@ -316,6 +321,12 @@ std::optional<Route> parse_route(const nlmsghdr* nlh) {
   r.gateway = get_ip(tb[RTA_GATEWAY], family);  // an IPv6 RTA_VIA gateway is not used
   r.ifindex = static_cast<int>(get_u32(tb[RTA_OIF]).value_or(0));
   r.priority = get_u32(tb[RTA_PRIORITY]).value_or(0);
+  if (const auto nhid = get_u32(tb[RTA_NH_ID])) {
+    r.nhid = *nhid;
+    r.gateway = {};
+    r.ifindex = 0;
+    return r;
+  }
 
   // Multipath (ECMP) route: the data plane sends a VLAN's remote traffic to one gateway, so
   // the first nexthop stands for the route.
@@ -330,6 +341,32 @@ std::optional<Route> parse_route(const nlmsghdr* nlh) {
     }
   }
   return r;
+}
+
+std::optional<Nexthop> parse_nexthop(const nlmsghdr* nlh) {
+  const auto* nhm = header_of<nhmsg>(nlh, RTM_NEWNEXTHOP, RTM_DELNEXTHOP);
+  if (nhm == nullptr) return std::nullopt;
+  const Attributes tb(nlh, sizeof *nhm);
+  Nexthop nh;
+  nh.id = get_u32(tb[NHA_ID]).value_or(0);
+  if (nh.id == 0) return std::nullopt;  // the kernel numbers them from 1
+  nh.blackhole = tb[NHA_BLACKHOLE] != nullptr;
+  nh.ifindex = static_cast<int>(get_u32(tb[NHA_OIF]).value_or(0));
+  if (const nlattr* gw = tb[NHA_GATEWAY]) {
+    nh.gateway = get_ip(gw, nhm->nh_family);
+    if (!nh.gateway.valid()) return std::nullopt;
+  }
+  if (const nlattr* group = tb[NHA_GROUP]) {
+    const auto len = mnl_attr_get_payload_len(group);
+    if (len == 0 || len % sizeof(nexthop_grp) != 0) return std::nullopt;
+    const auto* members = static_cast<const char*>(mnl_attr_get_payload(group));
+    for (std::size_t off = 0; off < len; off += sizeof(nexthop_grp)) {
+      nexthop_grp member;  // attribute payloads are only 4-byte aligned: copied
+      std::memcpy(&member, members + off, sizeof member);
+      nh.group.push_back(member.id);
+    }
+  }
+  return nh;
 }
 
 std::optional<RouteKey> parse_route_key(const nlmsghdr* nlh) {
@@ -353,6 +390,13 @@ std::vector<Neighbour> dump_neighbours() {
   return Dump<Neighbour, ndmsg>(RTM_GETNEIGH, parse_neighbour, "dump neighbours").collect();
 }
 
+Nexthops dump_nexthops() {
+  Nexthops out;
+  Dump<Nexthop, nhmsg>(RTM_GETNEXTHOP, parse_nexthop, "dump nexthops", true)
+      .run([&] { out.clear(); }, [&](Nexthop&& nh) { out[nh.id] = std::move(nh); });
+  return out;
+}
+
 void scan_routes(const std::function<void()>& restart,
                  const std::function<void(const Route&)>& each) {
   Dump<Route, rtmsg>(RTM_GETROUTE, parse_route, "dump routes")
@@ -364,7 +408,9 @@ NetSnapshot dump_network() {
   net.links = dump_links();
   net.addresses = dump_addresses();
   net.neighbours = dump_neighbours();
-  net.routes = Dump<Route, rtmsg>(RTM_GETROUTE, parse_route, "dump routes").collect();
+  const Nexthops nexthops = dump_nexthops();  // before the routes that name them
+  net.routes = through_nexthops(
+      Dump<Route, rtmsg>(RTM_GETROUTE, parse_route, "dump routes").collect(), nexthops);
   return net;
 }
 

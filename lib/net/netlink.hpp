@@ -10,19 +10,23 @@
 #include <vector>
 
 #include "net/netinfo.hpp"
+#include "net/nexthops.hpp"
 
 struct nlmsghdr;
 
 namespace xvs::detail {
 
 // Dumps links, addresses, neighbours and main-table routes of the current network
-// namespace. Throws Error{Errc::system} when netlink fails.
+// namespace, routes through nexthop objects resolved (through_nexthops()). Throws
+// Error{Errc::system} when netlink fails.
 NetSnapshot dump_network();
 
 // The parts of dump_network() one at a time, for a caller that keeps them current.
 std::vector<Link> dump_links();
 std::vector<Address> dump_addresses();
 std::vector<Neighbour> dump_neighbours();
+// Empty on a kernel without nexthop objects (before Linux 5.3).
+Nexthops dump_nexthops();
 // Offers every main-table route to `each` without holding them all (a full BGP table is a
 // million routes). `restart` runs before each attempt: when the kernel interrupts a dump,
 // the routes offered so far are void and come again.
@@ -40,14 +44,18 @@ int interface_index(const std::string& name);
 std::size_t complete_messages(const void* buf, std::size_t len);
 
 // One parser per rtnetlink message type, shared by the dump and by event subscriptions
-// (RTNLGRP_LINK/IFADDR/NEIGH/ROUTE deliver the same messages). Each accepts the NEW and DEL
+// (RTNLGRP_LINK/IFADDR/NEIGH/ROUTE/NEXTHOP deliver the same messages). Each accepts the NEW and DEL
 // variant of its type (the caller tells them apart by nlmsg_type) and returns nothing for
 // another type, a truncated message, or an element the snapshot leaves out (a tentative IPv6
 // address, a proxy neighbour, a route of another table or of a non-unicast type).
 std::optional<Link> parse_link(const nlmsghdr*);            // RTM_NEWLINK, RTM_DELLINK
 std::optional<Address> parse_address(const nlmsghdr*);      // RTM_NEWADDR, RTM_DELADDR
 std::optional<Neighbour> parse_neighbour(const nlmsghdr*);  // RTM_NEWNEIGH, RTM_DELNEIGH
+// A route naming a nexthop object (RTA_NH_ID) comes with its id only: the gateway and
+// interface the kernel may add (nexthop_compat_mode=1) are the object's, which decides.
 std::optional<Route> parse_route(const nlmsghdr*);          // RTM_NEWROUTE, RTM_DELROUTE
+// Also nothing without an id, or with a gateway or group member list of the wrong size.
+std::optional<Nexthop> parse_nexthop(const nlmsghdr*);      // RTM_NEWNEXTHOP, RTM_DELNEXTHOP
 
 // Which main-table route an RTM_NEWROUTE or RTM_DELROUTE is about, whatever its type: a
 // replacement removes the route of the same key (destination and metric) even when the new

@@ -54,7 +54,7 @@ int note(const nlmsghdr* nlh, void* drained) {
   try {
     if (d.messages ? d.messages(nlh)
                    : parse_link(nlh) || parse_address(nlh) || parse_neighbour(nlh) ||
-                         parse_route(nlh))
+                         parse_route(nlh) || parse_nexthop(nlh))
       d.relevant = true;
   } catch (...) {
     d.relevant = true;
@@ -75,6 +75,11 @@ NetWatcher::NetWatcher(std::function<void()> changed, std::chrono::milliseconds 
     for (unsigned group : kGroups)
       if (mnl_socket_setsockopt(nl_, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) < 0)
         fail("join group", errno);
+    // Nexthop objects came with Linux 5.3: a kernel without their group (EINVAL) has none.
+    unsigned nexthops = RTNLGRP_NEXTHOP;
+    if (mnl_socket_setsockopt(nl_, NETLINK_ADD_MEMBERSHIP, &nexthops, sizeof nexthops) < 0 &&
+        errno != EINVAL)
+      fail("join group", errno);
     // Best effort: the default buffer works too, it only overruns sooner.
     setsockopt(mnl_socket_get_fd(nl_), SOL_SOCKET, SO_RCVBUF, &kReceiveBuffer,
                sizeof kReceiveBuffer);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Subscription to rtnetlink change events (links, addresses, neighbours, routes) on a thread
-// of its own, so that a change of network facts reaches the data plane promptly instead of
-// at the next periodic refresh.
+// Subscription to rtnetlink change events (links, addresses, neighbours, routes, nexthop
+// objects) on a thread of its own, so that a change of network facts reaches the data
+// plane promptly instead of at the next periodic refresh.
 #pragma once
 
 #include <chrono>

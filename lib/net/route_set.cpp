@@ -8,7 +8,7 @@ namespace xvs::detail {
 namespace {
 
 // The order of gateway_route(v, false) in netinfo.cpp within one group (interface and
-// gateway fixed): most general first.
+// gateway, or nexthop object, fixed): most general first.
 auto generality(const Route& r) { return std::tuple(r.dst.bits(), r.priority, r.dst); }
 
 bool more_general(const Route& a, const Route& b) { return generality(a) < generality(b); }
@@ -113,8 +113,8 @@ bool RouteSet::insert(const Route& r) {
 }
 
 bool RouteSet::enters(const Route& r) const {
-  if (!r.gateway.valid() || listed(r)) return false;
-  const auto it = tops_.find(Group{r.ifindex, r.gateway});
+  if ((!r.gateway.valid() && r.nhid == 0) || listed(r)) return false;
+  const auto it = tops_.find(group_of(r));
   if (it == tops_.end()) return true;
   const Top& top = it->second;
   // A truncated list takes only routes more general than its last: any it dropped could
@@ -124,14 +124,14 @@ bool RouteSet::enters(const Route& r) const {
 }
 
 bool RouteSet::listed(const Route& r) const {
-  const auto it = tops_.find(Group{r.ifindex, r.gateway});
+  const auto it = tops_.find(group_of(r));
   return it != tops_.end() &&
          std::find(it->second.routes.begin(), it->second.routes.end(), r) !=
              it->second.routes.end();
 }
 
 std::optional<Route> RouteSet::list(const Route& r) {
-  auto& top = tops_[Group{r.ifindex, r.gateway}];
+  auto& top = tops_[group_of(r)];
   top.routes.insert(std::upper_bound(top.routes.begin(), top.routes.end(), r, more_general),
                     r);
   if (top.routes.size() <= kTopPerGateway) return std::nullopt;
@@ -147,7 +147,7 @@ void RouteSet::enter(const Route& r) {
 }
 
 bool RouteSet::leave(const Route& r) {
-  const auto it = tops_.find(Group{r.ifindex, r.gateway});
+  const auto it = tops_.find(group_of(r));
   if (it == tops_.end()) return true;
   Top& top = it->second;
   std::erase(top.routes, r);

@@ -7,7 +7,7 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <utility>
+#include <tuple>
 #include <vector>
 
 #include "net/netinfo.hpp"
@@ -28,7 +28,9 @@ struct RouteChange {
 // of the routes out of one interface via one gateway). A table of up to `keep_all` routes is
 // kept whole, as the dump gave it. A larger one keeps only
 //  - every route containing one of the watched addresses (the destinations), and
-//  - for each (interface, gateway), its kTopPerGateway most general routes,
+//  - for each (interface, gateway), its kTopPerGateway most general routes; routes through
+//    a nexthop object count by object, whatever gateway it has now (the most general
+//    routes of each object include those of each gateway they lead to),
 // which gives resolve() the same answers for the watched addresses as the whole table, and
 // lets a gateway's most general route be withdrawn without a new scan. Route changes
 // update that set where the outcome is certain; where it is not (a gateway's last known
@@ -57,7 +59,8 @@ public:
   bool whole() const { return whole_; }  // every route of the table is kept
 
 private:
-  using Group = std::pair<int, IPAddr>;  // interface, gateway
+  using Group = std::tuple<int, IPAddr, std::uint32_t>;  // interface, gateway, nexthop id
+  static Group group_of(const Route& r) { return {r.ifindex, r.gateway, r.nhid}; }
   struct Top {
     std::vector<Route> routes;  // most general first
     bool truncated = false;     // the group has more routes, all less general than these

@@ -191,7 +191,7 @@ TEST_CASE("route set: what a notification cannot settle asks for a scan") {
 TEST_CASE("net state: links, addresses and neighbours follow notifications") {
   NetState s;
   const NetSnapshot b = base();
-  s.reset(b.links, b.addresses, b.neighbours);
+  s.reset(b.links, b.addresses, b.neighbours, {});
   Neighbour moved = b.neighbours[0];
   moved.mac = {2, 9};
   CHECK(s.apply({false, moved}) == NetState::Outcome::changed);
