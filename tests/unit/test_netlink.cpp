@@ -5,6 +5,8 @@
 
 #include <array>
 #include <cstring>
+#include <initializer_list>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -14,6 +16,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
+#include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 
 #include "net/netlink.hpp"
@@ -111,6 +114,31 @@ void put_nexthop(Message& m, int ifindex, const char* gateway) {
   m.put_ip(RTA_GATEWAY, gateway);
   nh->rtnh_len = static_cast<unsigned short>(static_cast<char*>(mnl_nlmsg_get_payload_tail(m.nlh())) -
                                              reinterpret_cast<char*>(nh));
+}
+
+// A nexthop object as `ip nexthop add id 5 via 10.1.2.1 dev 2` announces it.
+Message nexthop(std::uint16_t type = RTM_NEWNEXTHOP) {
+  Message m;
+  m.start<nhmsg>(type).nh_family = AF_INET;
+  mnl_attr_put_u32(m.nlh(), NHA_ID, 5);
+  m.put_ip(NHA_GATEWAY, "10.1.2.1");
+  mnl_attr_put_u32(m.nlh(), NHA_OIF, 2);
+  return m;
+}
+
+// A group of `members` (`ip nexthop add id 9 group 6/5`), its last `cut` bytes left out.
+Message nexthop_group(std::initializer_list<std::uint32_t> members, std::size_t cut = 0) {
+  Message m;
+  m.start<nhmsg>(RTM_NEWNEXTHOP).nh_family = AF_UNSPEC;
+  mnl_attr_put_u32(m.nlh(), NHA_ID, 9);
+  std::vector<nexthop_grp> entries;
+  for (std::uint32_t id : members) {
+    nexthop_grp entry{};
+    entry.id = id;
+    entries.push_back(entry);
+  }
+  mnl_attr_put(m.nlh(), NHA_GROUP, entries.size() * sizeof(nexthop_grp) - cut, entries.data());
+  return m;
 }
 
 }  // namespace
@@ -251,11 +279,101 @@ TEST_CASE("parse_route: a multipath route stands for its first nexthop") {
   CHECK(r->ifindex == 3);
 }
 
+TEST_CASE("parse_route: a route through a nexthop object has its id, not the copies") {
+  // As the kernel sends it with nexthop_compat_mode=1: RTA_GATEWAY and RTA_OIF too, which
+  // are the object's and leave with it.
+  Message compat = route(RT_TABLE_MAIN);
+  mnl_attr_put_u32(compat.nlh(), RTA_NH_ID, 5);
+  const auto r = parse_route(compat.nlh());
+  REQUIRE(r);
+  CHECK(r->nhid == 5);
+  CHECK_FALSE(r->gateway.valid());
+  CHECK(r->ifindex == 0);
+  CHECK(r->priority == 100);
+
+  // nexthop_compat_mode=0: the id alone. Both parse to the same route, so that either
+  // withdraws the other.
+  Message bare;
+  auto& rtm = bare.start<rtmsg>(RTM_NEWROUTE);
+  rtm.rtm_family = AF_INET;
+  rtm.rtm_dst_len = 16;
+  rtm.rtm_table = RT_TABLE_MAIN;
+  rtm.rtm_type = RTN_UNICAST;
+  bare.put_ip(RTA_DST, "192.168.0.0");
+  mnl_attr_put_u32(bare.nlh(), RTA_PRIORITY, 100);
+  mnl_attr_put_u32(bare.nlh(), RTA_NH_ID, 5);
+  CHECK(parse_route(bare.nlh()) == r);
+  CHECK(parse_route_key(bare.nlh())->dst == Prefix::parse("192.168.0.0/16"));
+
+  Message short_id = route(RT_TABLE_MAIN);  // an id of two bytes is no id
+  mnl_attr_put_u16(short_id.nlh(), RTA_NH_ID, 5);
+  CHECK(parse_route(short_id.nlh())->nhid == 0);
+  CHECK(parse_route(short_id.nlh())->gateway == IPAddr::parse("10.1.2.1"));
+}
+
+TEST_CASE("parse_nexthop: single nexthops, blackholes and groups") {
+  Message m = nexthop();
+  const auto nh = parse_nexthop(m.nlh());
+  REQUIRE(nh);
+  CHECK(nh->id == 5);
+  CHECK(nh->gateway == IPAddr::parse("10.1.2.1"));
+  CHECK(nh->ifindex == 2);
+  CHECK_FALSE(nh->blackhole);
+  CHECK(nh->group.empty());
+  Message removed = nexthop(RTM_DELNEXTHOP);
+  CHECK(parse_nexthop(removed.nlh()) == nh);
+
+  Message six;
+  six.start<nhmsg>(RTM_NEWNEXTHOP).nh_family = AF_INET6;
+  mnl_attr_put_u32(six.nlh(), NHA_ID, 6);
+  six.put_ip(NHA_GATEWAY, "fe80::1");
+  mnl_attr_put_u32(six.nlh(), NHA_OIF, 3);
+  CHECK(parse_nexthop(six.nlh())->gateway == IPAddr::parse("fe80::1"));
+
+  Message blackhole;
+  blackhole.start<nhmsg>(RTM_NEWNEXTHOP).nh_family = AF_UNSPEC;
+  mnl_attr_put_u32(blackhole.nlh(), NHA_ID, 7);
+  mnl_attr_put(blackhole.nlh(), NHA_BLACKHOLE, 0, nullptr);
+  CHECK(parse_nexthop(blackhole.nlh())->blackhole);
+
+  Message group = nexthop_group({6, 5});
+  const auto g = parse_nexthop(group.nlh());
+  REQUIRE(g);
+  CHECK(g->id == 9);
+  CHECK(g->group == std::vector<std::uint32_t>{6, 5});
+  CHECK_FALSE(g->gateway.valid());
+}
+
+TEST_CASE("parse_nexthop: refuses what it cannot stand for") {
+  Message cut = nexthop_group({6, 5}, 4);  // a member cut short
+  CHECK_FALSE(parse_nexthop(cut.nlh()));
+  Message empty = nexthop_group({});
+  CHECK_FALSE(parse_nexthop(empty.nlh()));
+
+  Message wrong_family;  // an IPv4 gateway in a message of IPv6
+  wrong_family.start<nhmsg>(RTM_NEWNEXTHOP).nh_family = AF_INET6;
+  mnl_attr_put_u32(wrong_family.nlh(), NHA_ID, 5);
+  wrong_family.put_ip(NHA_GATEWAY, "10.1.2.1");
+  CHECK_FALSE(parse_nexthop(wrong_family.nlh()));
+
+  Message no_id;
+  no_id.start<nhmsg>(RTM_NEWNEXTHOP).nh_family = AF_INET;
+  no_id.put_ip(NHA_GATEWAY, "10.1.2.1");
+  CHECK_FALSE(parse_nexthop(no_id.nlh()));
+
+  Message m = nexthop();
+  CHECK_FALSE(parse_route(m.nlh()));
+  CHECK_FALSE(parse_link(m.nlh()));
+  m.nlh()->nlmsg_len = static_cast<std::uint32_t>(mnl_nlmsg_size(sizeof(nhmsg) - 1));
+  CHECK_FALSE(parse_nexthop(m.nlh()));
+}
+
 TEST_CASE("parsers refuse other message types and truncated messages") {
   Message m = route(RT_TABLE_MAIN);
   CHECK_FALSE(parse_link(m.nlh()));
   CHECK_FALSE(parse_address(m.nlh()));
   CHECK_FALSE(parse_neighbour(m.nlh()));
+  CHECK_FALSE(parse_nexthop(m.nlh()));
   m.nlh()->nlmsg_len = static_cast<std::uint32_t>(mnl_nlmsg_size(sizeof(rtmsg) - 1));
   CHECK_FALSE(parse_route(m.nlh()));
 }

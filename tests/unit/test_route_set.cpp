@@ -11,6 +11,7 @@
 
 #include "net/net_state.hpp"
 #include "net/netinfo.hpp"
+#include "net/nexthops.hpp"
 #include "net/route_set.hpp"
 
 using namespace xvs;
@@ -46,8 +47,17 @@ std::vector<Config> configs() {
 const std::set<IPAddr> watched{ip("172.16.1.5"), ip("172.16.200.9"), ip("172.31.4.4"),
                                ip("10.0.0.77"), ip("172.20.0.1")};
 
+// Nexthop objects on both interfaces: 8 is the group 9/7. A gateway replaced in place (7
+// moving between 10.0.0.3 and 10.0.0.2) takes its routes along without a route message.
+Nexthops objects() {
+  return {{7, {7, ip("10.0.0.3"), 1, false, {}}},
+          {8, {8, IPAddr{}, 0, false, {9, 7}}},
+          {9, {9, ip("10.1.0.2"), 2, false, {}}}};
+}
+
 struct Kernel {
   std::vector<Route> table;
+  Nexthops nexthops;
   std::size_t with_key(const RouteKey& k) const {
     return std::count_if(table.begin(), table.end(),
                          [&](const Route& r) { return r.dst == k.dst && r.priority == k.priority; });
@@ -62,10 +72,10 @@ void scan(RouteSet& set, const Kernel& k) {
 
 void same_answers(const RouteSet& set, const Kernel& k) {
   NetSnapshot whole = base(), kept = base();
-  whole.routes = k.table;
-  kept.routes = set.routes();
-  for (const Route& r : kept.routes)
+  for (const Route& r : set.routes())
     REQUIRE(std::find(k.table.begin(), k.table.end(), r) != k.table.end());
+  whole.routes = through_nexthops(k.table, k.nexthops);
+  kept.routes = through_nexthops(set.routes(), k.nexthops);
   for (const Config& c : configs())
     for (const IPAddr& a : watched) {
       const Resolution w = resolve(whole, c, attached, a, false);
@@ -76,10 +86,13 @@ void same_answers(const RouteSet& set, const Kernel& k) {
     }
 }
 
-Route random_route(std::mt19937& rng) {
+// `nexthops`: half of the routes through objects() instead.
+Route random_route(std::mt19937& rng, bool nexthops = false) {
   static const std::vector<std::pair<IPAddr, int>> gateways{
       {ip("10.0.0.2"), 1}, {ip("10.0.0.3"), 1}, {ip("10.1.0.2"), 2}, {IPAddr{}, 1}};
-  const auto& [gw, ifindex] = gateways[rng() % gateways.size()];
+  const bool through_object = nexthops && rng() % 2 == 0;
+  const auto& [gw, ifindex] =
+      through_object ? std::pair<IPAddr, int>{} : gateways[rng() % gateways.size()];
   const int bits = std::vector<int>{0, 8, 12, 16, 20, 24, 28}[rng() % 7];
   // Around the watched addresses, so that many routes contain one.
   std::array<std::uint8_t, 4> b{172, static_cast<std::uint8_t>(16 + rng() % 16),
@@ -90,6 +103,7 @@ Route random_route(std::mt19937& rng) {
   r.gateway = gw;
   r.ifindex = ifindex;
   r.priority = std::vector<std::uint32_t>{0, 10, 20}[rng() % 3];
+  if (through_object) r.nhid = 7 + static_cast<std::uint32_t>(rng() % 3);
   return r;
 }
 
@@ -98,9 +112,11 @@ Route random_route(std::mt19937& rng) {
 TEST_CASE("route set: the kept routes resolve the watched addresses as the whole table does") {
   const std::size_t keep_all = GENERATE(std::size_t{4}, RouteSet::kKeepAll);
   std::mt19937 rng(GENERATE(1u, 2u, 3u, 4u));
+  const bool nexthops = GENERATE(false, true);
   Kernel k;
+  if (nexthops) k.nexthops = objects();
   for (int i = 0; i < 300; i++) {
-    Route r = random_route(rng);
+    Route r = random_route(rng, nexthops);
     if (k.with_key({r.dst, r.priority}) == 0) k.table.push_back(r);
   }
   RouteSet set(keep_all);
@@ -111,13 +127,20 @@ TEST_CASE("route set: the kept routes resolve the watched addresses as the whole
   int rescans = 0;
   for (int step = 0; step < 2000; step++) {
     RouteChange c;
-    const unsigned kind = rng() % 4;
+    const auto kind = nexthops ? rng() % 5 : rng() % 4;
+    if (kind == 4) {  // a nexthop object replaced: no route message, nothing to scan
+      Nexthop& seven = k.nexthops.at(7);
+      seven.gateway = seven.gateway == ip("10.0.0.3") ? ip("10.0.0.2") : ip("10.0.0.3");
+      std::swap(k.nexthops.at(8).group.front(), k.nexthops.at(8).group.back());
+      same_answers(set, k);
+      continue;
+    }
     if (kind == 0 && !k.table.empty()) {  // a route withdrawn
       const auto at = k.table.begin() + static_cast<long>(rng() % k.table.size());
       c = {RouteChange::Op::remove, {at->dst, at->priority}, *at};
       k.table.erase(at);
     } else {
-      const Route r = random_route(rng);
+      const Route r = random_route(rng, nexthops);
       const RouteKey key{r.dst, r.priority};
       if (kind == 1) {  // replace: of the one route of that key, or a new one
         if (k.with_key(key) > 1) continue;
@@ -143,13 +166,21 @@ TEST_CASE("route set: the kept routes resolve the watched addresses as the whole
 }
 
 TEST_CASE("route set: a large table keeps only what the watched addresses need") {
+  // Through nexthop object 9: its most general routes are kept as a gateway's are (they
+  // are all VLAN 20 has for 172.31.0.0/16).
+  const bool through_object = GENERATE(false, true);
   Kernel k;
+  k.nexthops = objects();
   for (int i = 0; i < 5000; i++) {
     Route r;
     r.dst = Prefix(IPAddr::v4({30, static_cast<std::uint8_t>(i >> 8),
                                static_cast<std::uint8_t>(i & 0xff), 0}), 24);
-    r.gateway = ip("10.0.0.2");
-    r.ifindex = 1;
+    if (through_object) {
+      r.nhid = 9;
+    } else {
+      r.gateway = ip("10.0.0.2");
+      r.ifindex = 1;
+    }
     k.table.push_back(r);
   }
   k.table.push_back({Prefix::parse("172.16.1.0/24"), ip("10.0.0.3"), 1, 0});
@@ -211,4 +242,52 @@ TEST_CASE("net state: links, addresses and neighbours follow notifications") {
   CHECK(s.apply({true, b.addresses[1]}) == NetState::Outcome::resync);
   CHECK(s.apply({false, Address{1, Prefix::parse("10.0.0.9/24")}}) ==
         NetState::Outcome::changed);
+}
+
+TEST_CASE("net state: routes follow their nexthop objects") {
+  NetState s;
+  const NetSnapshot b = base();
+  s.reset(b.links, b.addresses, b.neighbours, {{7, {7, ip("10.0.0.3"), 1, false, {}}}});
+  s.routes().begin(watched);
+  Route r{Prefix::parse("172.16.0.0/16"), {}, 0, 0};
+  r.nhid = 7;
+  s.routes().offer(r);
+  r.dst = Prefix::parse("172.20.0.0/16");
+  r.nhid = 8;  // not known yet
+  s.routes().offer(r);
+  s.routes().end();
+  const auto route_to = [&](const char* dst) -> std::optional<Route> {
+    for (const Route& x : s.snapshot().routes)
+      if (x.dst == Prefix::parse(dst)) return x;
+    return std::nullopt;
+  };
+  const auto next_hop = [&](const char* backend) {
+    return resolve(s.snapshot(), Config{}, attached, ip(backend), false);
+  };
+  REQUIRE(route_to("172.16.0.0/16"));
+  CHECK(route_to("172.16.0.0/16")->gateway == ip("10.0.0.3"));
+  CHECK(next_hop("172.16.1.5").next_hop->hop == ip("10.0.0.3"));
+  // An unknown id is no route, and says so.
+  CHECK_FALSE(route_to("172.20.0.0/16"));
+  CHECK_FALSE(next_hop("172.20.0.1").next_hop);
+  CHECK_THAT(next_hop("172.20.0.1").problem, Catch::Contains("no attached interface"));
+
+  // Replaced in place: the route follows, no route message needed.
+  CHECK(s.apply({false, Nexthop{7, ip("10.0.0.2"), 1, false, {}}}) ==
+        NetState::Outcome::changed);
+  CHECK(s.apply({false, Nexthop{7, ip("10.0.0.2"), 1, false, {}}}) ==
+        NetState::Outcome::unchanged);
+  CHECK(next_hop("172.16.1.5").next_hop->hop == ip("10.0.0.2"));
+  // A group appearing under the missing id: its first member stands for it.
+  CHECK(s.apply({false, Nexthop{9, ip("10.1.0.2"), 2, false, {}}}) ==
+        NetState::Outcome::changed);
+  CHECK(s.apply({false, Nexthop{8, {}, 0, false, {9, 7}}}) == NetState::Outcome::changed);
+  CHECK(next_hop("172.20.0.1").next_hop->hop == ip("10.1.0.2"));
+  // A group naming a missing member leads nowhere.
+  CHECK(s.apply({false, Nexthop{8, {}, 0, false, {99, 7}}}) == NetState::Outcome::changed);
+  CHECK_FALSE(next_hop("172.20.0.1").next_hop);
+
+  // Removed: the kernel drops the routes through it without a word.
+  CHECK(s.apply({true, Nexthop{7, ip("10.0.0.2"), 1, false, {}}}) ==
+        NetState::Outcome::resync);
 }
