@@ -21,50 +21,27 @@
 #include <xvs/xvs.hpp>
 
 #include "client_state.hpp"
+#include "next_hops.hpp"
 
 using namespace xvs;
 using xvs::test::Network;
 using xvs::test::ScopedNetns;
+using xvs::test::react;
+using xvs::test::tunnelled;
+using xvs::test::wait_mac;
+using xvs::test::web;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 constexpr int kRoutes = 500000;
-constexpr auto kBound = std::chrono::seconds(20);  // any wait; far above what is expected
 constexpr auto kCpuWindow = std::chrono::seconds(5);
 
 // Two routers on the balancer's network, with fixed MACs (permanent neighbours).
 const MAC kMacA{0x02, 0, 0, 0, 0, 0xa1};
 const MAC kMacB{0x02, 0, 0, 0, 0, 0xb1};
 const MAC kMacLocal{0x02, 0, 0, 0, 0, 0x09};
-
-Service web() { return Service{IPAddr::parse("192.0.2.10"), 80, Protocol::TCP, false}; }
-
-Destination tunnelled(const char* addr) {
-  Destination d;
-  d.address = IPAddr::parse(addr);
-  d.tunnel_type = TunnelType::IPIP;
-  return d;
-}
-
-MAC mac_of(Client& c, const char* addr) {
-  for (const auto& d : c.destinations(web()))
-    if (d.destination.address == IPAddr::parse(addr)) return d.mac;
-  return {};
-}
-
-// Milliseconds from running `change` until the destination's next-hop MAC is `want`;
-// negative when that did not happen within kBound.
-double react(Client& c, const char* addr, const std::string& change, const MAC& want) {
-  const auto start = Clock::now();
-  ScopedNetns::sh(change);
-  while (mac_of(c, addr) != want) {
-    if (Clock::now() - start > kBound) return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 // CPU time (user + system) of this process over kCpuWindow, in milliseconds per second. The
 // test's own thread sleeps meanwhile, so this is the Client's threads.
@@ -94,15 +71,6 @@ double median_reaction(Client& c, int rounds) {
   }
   std::sort(ms.begin(), ms.end());
   return ms[ms.size() / 2];
-}
-
-bool wait_mac(Client& c, const char* addr, const MAC& want) {
-  const auto start = Clock::now();
-  while (mac_of(c, addr) != want) {
-    if (Clock::now() - start > kBound) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
 }
 
 // kRoutes /24 routes via router A from 30.0.0.0 on, as `ip -batch` input.
