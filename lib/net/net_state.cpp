@@ -115,8 +115,8 @@ NetState::Outcome NetState::apply(const Neighbour& n, bool removed) {
 
 NetState::Outcome NetState::apply(const Nexthop& nh, bool removed) {
   // Removing one takes the routes through it with it (and through a group it leaves
-  // empty), unannounced: the kernel (6.18) sends no
-  // RTM_DELROUTE for them.
+  // empty), unannounced: the kernel (6.18) sends no RTM_DELROUTE for them. Kept, they would
+  // lead nowhere until a new object took the id, and then wrongly through it.
   if (removed) {
     nexthops_.erase(nh.id);
     return Outcome::resync;
