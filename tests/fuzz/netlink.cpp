@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the rtnetlink parsers (lib/net/netlink.cpp). The input is a receive
 // buffer, cut to its complete messages and walked by libmnl's mnl_cb_run as the event
-// subscription and the dumps walk theirs; every message goes to all four parsers. Besides
+// subscription and the dumps walk theirs; every message goes to every parser. Besides
 // what the sanitizers catch, a parser must not throw, must answer only for its own message
 // types, and what it returns must hold together: addresses of the message's family, prefixes
 // that fit it. Seeds: real kernel messages (netlink_seeds/, made by netlink_seeds.sh). Built
@@ -52,6 +52,10 @@ void parse_all(const nlmsghdr* nlh) {
     check(key && key->dst == route->dst && key->priority == route->priority);
   }
   if (const auto key = parse_route_key(nlh)) check(fits(key->dst));
+  if (const auto nexthop = parse_nexthop(nlh)) {
+    check(of_type(nlh, RTM_NEWNEXTHOP, RTM_DELNEXTHOP));
+    check(nexthop->id != 0);
+  }
 }
 
 int callback(const nlmsghdr* nlh, void*) {
