@@ -135,6 +135,22 @@ net_stop "$traffic_pid" >/dev/null || true
 cp "$NET_TMP/console.png" "$PWD/xvsd-console.png"
 pass "console in headless Chromium: live rates, every backend up ($PWD/xvsd-console.png)"
 
+# POST /reload: accepted from the balancer itself over loopback; from the client's namespace
+# (the same segment) refused with 403, logged, and nothing reloaded.
+accepted=$(count_line "event=reload_accepted")
+code=$(nsx lb curl -gs --noproxy '*' --max-time 5 -o /dev/null -w '%{http_code}' -d '' \
+  "http://127.0.0.1:80/reload") || true
+[[ $code == 200 ]] || fail "POST /reload over loopback: status $code"
+wait_more 10 "event=reload_accepted" "$accepted" || fail "POST /reload over loopback reloaded nothing"
+accepted=$(count_line "event=reload_accepted")
+code=$(nsx cl curl -gs --noproxy '*' --max-time 5 -o /dev/null -w '%{http_code}' -d '' \
+  "http://$NET_LB4:80/reload") || true
+[[ $code == 403 ]] || fail "POST /reload from the client's namespace: status $code, not 403"
+wait_line 10 "$xvsd_pid" "$log" "event=http_reload_refused peer=$NET_CLIENT4" ||
+  fail "the refused reload was not logged"
+(( $(count_line "event=reload_accepted") == accepted )) || fail "a refused POST /reload reloaded"
+pass "POST /reload: 200 over loopback, 403 from $NET_CLIENT4 (logged, nothing reloaded)"
+
 # An established connection, then its backend's health server stops.
 actor_start conn cl "$NET_PY" "$NET_LIB_DIR/linechat.py" "$NET_VIP4" "$NET_LINE_PORT"
 actor_hear conn 10

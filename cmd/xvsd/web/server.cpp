@@ -16,6 +16,7 @@
 
 #include "console_assets.hpp"
 #include "listen_address.hpp"
+#include "local_peer.hpp"
 #include "log/log.hpp"
 #include "metrics.hpp"
 #include "status_json.hpp"
@@ -88,7 +89,7 @@ struct Server::Impl {
   std::thread thread;
 
   void install_handlers();
-  void serve_reload(httplib::Response& res);
+  void serve_reload(const httplib::Request& req, httplib::Response& res);
 };
 
 void Server::Impl::install_handlers() {
@@ -138,8 +139,8 @@ void Server::Impl::install_handlers() {
                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                     "application/json");
   });
-  http.Post("/reload", [this](const httplib::Request&, httplib::Response& res) {
-    serve_reload(res);
+  http.Post("/reload", [this](const httplib::Request& req, httplib::Response& res) {
+    serve_reload(req, res);
   });
   for (const auto& asset : console_assets()) {
     auto serve = [&asset](const httplib::Request&, httplib::Response& res) {
@@ -152,7 +153,11 @@ void Server::Impl::install_handlers() {
   }
 }
 
-void Server::Impl::serve_reload(httplib::Response& res) {
+void Server::Impl::serve_reload(const httplib::Request& req, httplib::Response& res) {
+  if (!is_loopback_peer(req.remote_addr)) {
+    xvsd::log_event("http_reload_refused", {{"peer", display_peer(req.remote_addr)}});
+    return text(res, 403, "reload is accepted over loopback only (or send the daemon SIGHUP)");
+  }
   if (!source.reload) return text(res, 501, "reload is not available");
   const ReloadResult r = source.reload();
   // 422: the request was fine, the configuration it loaded is not (the old one keeps running).
