@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Routes through Linux nexthop objects (`ip nexthop`, `ip route ... nhid N`) with
-// net.ipv4.nexthop_compat_mode=0, as FRR runs at scale: the kernel's route messages carry
-// only the object's id, and a nexthop replaced in place announces itself alone, without a
-// message per route. A Client in a throw-away namespace follows its destinations through
+// Routes through Linux nexthop objects (`ip nexthop`, `ip route ... nhid N`), with the
+// default net.ipv4.nexthop_compat_mode=1 and with 0, as FRR runs at scale: then the kernel's
+// route messages carry only the object's id, and a nexthop replaced in place announces
+// itself alone, without a message per route. The sysctl is per network namespace. A Client in a throw-away namespace follows its destinations through
 // them: single nexthops, a group (its first member), IPv6, a gateway replaced, an object
 // removed (its routes go unannounced) and its id used again.
 #include <catch2/catch.hpp>
@@ -52,14 +52,18 @@ void skip_unless(bool ok, const char* why) {
 
 }  // namespace
 
-TEST_CASE("routes through nexthop objects are followed with nexthop_compat_mode=0") {
+TEST_CASE("routes through nexthop objects are followed, also with nexthop_compat_mode=0") {
+  // 1 (the default): route messages also carry the gateway, and a replaced nexthop sends
+  // one per route; 0: neither.
+  const int compat = GENERATE(0, 1);
+  INFO("nexthop_compat_mode=" << compat);
   Network net;  // anonymous namespace: its nexthops, routes and sysctl go with it
   skip_unless(std::system("ip nexthop show >/dev/null 2>&1") == 0,
               "no `ip nexthop` (iproute2 and Linux 5.3 or later)");
   skip_unless(std::ifstream("/proc/sys/net/ipv4/nexthop_compat_mode").good(),
               "no net.ipv4.nexthop_compat_mode (Linux 5.8 or later)");
   // Per namespace (net->ipv4.sysctl_nexthop_compat_mode): the host's stays as it was.
-  ScopedNetns::sh("sysctl -w net.ipv4.nexthop_compat_mode=0");
+  ScopedNetns::sh("sysctl -w net.ipv4.nexthop_compat_mode=" + std::to_string(compat));
   ScopedNetns::sh("ip neigh replace 10.0.0.2 lladdr 02:00:00:00:00:a1 dev v0 nud permanent");
   ScopedNetns::sh("ip neigh replace 10.0.0.3 lladdr 02:00:00:00:00:b1 dev v0 nud permanent");
   ScopedNetns::sh("ip neigh replace fd00::2 lladdr 02:00:00:00:00:a1 dev v0 nud permanent");
@@ -71,11 +75,11 @@ TEST_CASE("routes through nexthop objects are followed with nexthop_compat_mode=
   ScopedNetns::sh("ip route add 172.16.0.0/24 nhid 1");
   ScopedNetns::sh("ip route add 172.16.1.0/24 nhid 10");
   ScopedNetns::sh("ip -6 route add 2001:db8:1::/64 nhid 6");
-  // The routes really come without their gateways (compat mode would add "via").
+  // With 0 the routes really come without their gateways (1 adds "via").
   const std::string shown = output_of("ip route show 172.16.0.0/24");
   INFO(shown);
   REQUIRE(shown.find("nhid 1") != std::string::npos);
-  REQUIRE(shown.find("via") == std::string::npos);
+  REQUIRE((shown.find("via") == std::string::npos) == (compat == 0));
 
   Client c({"v0"}, xvs::test::small_options());
   c.create_service(web());
