@@ -19,19 +19,9 @@
 #include "next_hops.hpp"
 
 using namespace xvs;
-using xvs::test::mac_of;
-using xvs::test::Network;
-using xvs::test::ScopedNetns;
-using xvs::test::react;
-using xvs::test::tunnelled;
-using xvs::test::wait_mac;
-using xvs::test::web;
+using namespace xvs::test;
 
 namespace {
-
-// Two routers on the balancer's network, with fixed MACs (permanent neighbours).
-const MAC kMacA{0x02, 0, 0, 0, 0, 0xa1};
-const MAC kMacB{0x02, 0, 0, 0, 0, 0xb1};
 
 // What a fixture command prints.
 std::string output_of(const std::string& cmd) {
@@ -64,10 +54,7 @@ TEST_CASE("routes through nexthop objects are followed, also with nexthop_compat
               "no net.ipv4.nexthop_compat_mode (Linux 5.8 or later)");
   // Per namespace (net->ipv4.sysctl_nexthop_compat_mode): the host's stays as it was.
   ScopedNetns::sh("sysctl -w net.ipv4.nexthop_compat_mode=" + std::to_string(compat));
-  ScopedNetns::sh("ip neigh replace 10.0.0.2 lladdr 02:00:00:00:00:a1 dev v0 nud permanent");
-  ScopedNetns::sh("ip neigh replace 10.0.0.3 lladdr 02:00:00:00:00:b1 dev v0 nud permanent");
-  ScopedNetns::sh("ip neigh replace fd00::2 lladdr 02:00:00:00:00:a1 dev v0 nud permanent");
-  ScopedNetns::sh("ip neigh replace fd00::3 lladdr 02:00:00:00:00:b1 dev v0 nud permanent");
+  add_routers();
   ScopedNetns::sh("ip nexthop add id 1 via 10.0.0.2 dev v0");
   ScopedNetns::sh("ip nexthop add id 2 via 10.0.0.3 dev v0");
   ScopedNetns::sh("ip nexthop add id 10 group 2/1");

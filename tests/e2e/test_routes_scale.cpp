@@ -24,6 +24,8 @@
 #include "next_hops.hpp"
 
 using namespace xvs;
+using xvs::test::kMacA;
+using xvs::test::kMacB;
 using xvs::test::Network;
 using xvs::test::ScopedNetns;
 using xvs::test::react;
@@ -38,9 +40,6 @@ using Clock = std::chrono::steady_clock;
 constexpr int kRoutes = 500000;
 constexpr auto kCpuWindow = std::chrono::seconds(5);
 
-// Two routers on the balancer's network, with fixed MACs (permanent neighbours).
-const MAC kMacA{0x02, 0, 0, 0, 0, 0xa1};
-const MAC kMacB{0x02, 0, 0, 0, 0, 0xb1};
 const MAC kMacLocal{0x02, 0, 0, 0, 0, 0x09};
 
 // CPU time (user + system) of this process over kCpuWindow, in milliseconds per second. The
@@ -95,8 +94,7 @@ struct Removed {
 
 TEST_CASE("with 500,000 routes the Client follows next hops as fast, at flat CPU use") {
   Network net;  // anonymous namespace: its routes go with it, whatever happens
-  ScopedNetns::sh("ip neigh replace 10.0.0.2 lladdr 02:00:00:00:00:a1 dev v0 nud permanent");
-  ScopedNetns::sh("ip neigh replace 10.0.0.3 lladdr 02:00:00:00:00:b1 dev v0 nud permanent");
+  xvs::test::add_routers();
   ScopedNetns::sh("ip neigh replace 10.0.0.9 lladdr 02:00:00:00:00:09 dev v0 nud permanent");
   ScopedNetns::sh("ip route add 172.16.0.0/24 via 10.0.0.2 dev v0");
   ScopedNetns::sh("ip route add 172.16.1.0/24 via 10.0.0.2 dev v0");

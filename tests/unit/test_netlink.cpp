@@ -93,7 +93,8 @@ Message neighbour(std::uint16_t state, bool lladdr, std::uint8_t flags = 0) {
   return m;
 }
 
-Message route(std::uint8_t table, std::uint8_t type = RTN_UNICAST) {
+// 192.168.0.0/16 metric 100, via 10.1.2.1 on interface 2 unless `bare`.
+Message route(std::uint8_t table, std::uint8_t type = RTN_UNICAST, bool bare = false) {
   Message m;
   auto& rtm = m.start<rtmsg>(RTM_NEWROUTE);
   rtm.rtm_family = AF_INET;
@@ -101,8 +102,10 @@ Message route(std::uint8_t table, std::uint8_t type = RTN_UNICAST) {
   rtm.rtm_table = table;
   rtm.rtm_type = type;
   m.put_ip(RTA_DST, "192.168.0.0");
-  m.put_ip(RTA_GATEWAY, "10.1.2.1");
-  mnl_attr_put_u32(m.nlh(), RTA_OIF, 2);
+  if (!bare) {
+    m.put_ip(RTA_GATEWAY, "10.1.2.1");
+    mnl_attr_put_u32(m.nlh(), RTA_OIF, 2);
+  }
   mnl_attr_put_u32(m.nlh(), RTA_PRIORITY, 100);
   return m;
 }
@@ -293,14 +296,7 @@ TEST_CASE("parse_route: a route through a nexthop object has its id, not the cop
 
   // nexthop_compat_mode=0: the id alone. Both parse to the same route, so that either
   // withdraws the other.
-  Message bare;
-  auto& rtm = bare.start<rtmsg>(RTM_NEWROUTE);
-  rtm.rtm_family = AF_INET;
-  rtm.rtm_dst_len = 16;
-  rtm.rtm_table = RT_TABLE_MAIN;
-  rtm.rtm_type = RTN_UNICAST;
-  bare.put_ip(RTA_DST, "192.168.0.0");
-  mnl_attr_put_u32(bare.nlh(), RTA_PRIORITY, 100);
+  Message bare = route(RT_TABLE_MAIN, RTN_UNICAST, true);
   mnl_attr_put_u32(bare.nlh(), RTA_NH_ID, 5);
   CHECK(parse_route(bare.nlh()) == r);
   CHECK(parse_route_key(bare.nlh())->dst == Prefix::parse("192.168.0.0/16"));
