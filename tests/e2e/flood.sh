@@ -97,6 +97,24 @@ flood_wait() {
   done
 }
 
+# flood_keeping syn|ack COUNT NAME: runs the flood with a round over every connection again
+# and again while it lasts and once after; each round must find every connection on its
+# first backend. Sets SENT (flood_wait) and ROUNDS (rounds during the flood).
+flood_keeping() {
+  flood_run "$1" "$2"
+  ROUNDS=0
+  while flooding; do
+    round "$1$ROUNDS"
+    (($(kept) == conns)) || fail "during the $3 flood: only $(kept) of $conns kept: ${NAMES[*]}"
+    ROUNDS=$((ROUNDS + 1))
+  done
+  flood_wait "$1"
+  ((ROUNDS >= 1)) || fail "the $3 flood ended before one round could run during it"
+  ((SENT > table)) || fail "the $3 flood sent only $SENT packets (table $table)"
+  round "after-$1"
+  (($(kept) == conns)) || fail "after the $3 flood: only $(kept) of $conns kept: ${NAMES[*]}"
+}
+
 net_up 6
 driver_start "$driver" -f "$flows_per_cpu" eth0 "$NET_LB4/24" "$NET_LB6/64"
 ask set "$svc" "$($addr 1)" "$($addr 2)" "$($addr 3)"
@@ -119,18 +137,7 @@ metric syn
 syn0=$METRIC
 metric flows
 flows0=$METRIC
-flood_run syn "$flood"
-rounds=0
-while flooding; do
-  round "syn$rounds"
-  (($(kept) == conns)) || fail "during the SYN flood: only $(kept) of $conns kept: ${NAMES[*]}"
-  rounds=$((rounds + 1))
-done
-flood_wait syn
-((rounds >= 1)) || fail "the SYN flood ended before one round could run during it"
-((SENT > table)) || fail "the SYN flood sent only $SENT SYNs (table $table)"
-round after-syn
-(($(kept) == conns)) || fail "after the SYN flood: only $(kept) of $conns kept: ${NAMES[*]}"
+flood_keeping syn "$flood" SYN
 metric syn
 syns=$((METRIC - syn0))
 metric flows
@@ -138,7 +145,7 @@ new_flows=$((METRIC - flows0))
 ((syns >= SENT)) || fail "syn counter moved by $syns, fewer than the $SENT SYNs sent"
 ((new_flows == 0)) || fail "the SYN flood created $new_flows flow entries"
 pass "IPv$family: SYN flood of $SENT (table $table): all $conns connections kept their" \
-  "backend in $rounds rounds during it and after it; syn +$syns, flows +$new_flows"
+  "backend in $ROUNDS rounds during it and after it; syn +$syns, flows +$new_flows"
 
 # ACKs do create flow entries: `flows` moves by the flood. Established entries (the
 # connections', each hit by many packets) are not replaced by it (docs/dataplane.md, the flood
@@ -147,25 +154,14 @@ metric flows
 flows0=$METRIC
 metric flows_refused
 refused0=$METRIC
-flood_run ack "$((table * 32))"
-rounds=0
-while flooding; do
-  round "ack$rounds"
-  (($(kept) == conns)) || fail "during the ACK flood: only $(kept) of $conns kept: ${NAMES[*]}"
-  rounds=$((rounds + 1))
-done
-flood_wait ack
-((rounds >= 1)) || fail "the ACK flood ended before one round could run during it"
-((SENT > table)) || fail "the ACK flood sent only $SENT ACKs (table $table)"
-round after-ack
-(($(kept) == conns)) || fail "after the ACK flood: only $(kept) of $conns kept: ${NAMES[*]}"
+flood_keeping ack "$((table * 32))" ACK
 metric flows
 new_flows=$((METRIC - flows0))
 metric flows_refused
 refused=$((METRIC - refused0))
 ((new_flows >= SENT)) || fail "ACK flood of $SENT: flows moved by only $new_flows"
 pass "IPv$family: ACK flood of $SENT (table $table): all $conns connections kept their" \
-  "backend in $rounds rounds during it and after it; flows +$new_flows, refused +$refused"
+  "backend in $ROUNDS rounds during it and after it; flows +$new_flows, refused +$refused"
 line_names cl "$vip" 6 >"$NET_TMP/new.txt"
 ! grep -qx FAIL "$NET_TMP/new.txt" ||
   fail "new connections after the floods: $(tally "$NET_TMP/new.txt")"
